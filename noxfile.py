@@ -1,0 +1,108 @@
+"""Every way to build, test, check and document nubo.
+
+``nox -l`` lists the sessions. Each one makes its own virtualenv under ``.nox/``
+and installs what it needs, so a machine with Python and pip is enough.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PLUGINS = sorted(p for p in (ROOT / "plugins").glob("nubo-*") if p.is_dir())
+
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = False
+
+#: What the test suites need beyond the distributions themselves.
+TEST_REQUIREMENTS = [
+    "pytest>=8",
+    "pytest-timeout>=2.3",
+    "responses>=0.25",
+    "hypothesis>=6.100",
+    "trustme>=1.1",
+    "build>=1.0",
+]
+
+#: Tools the peer servers need that pip cannot install; Debian package names.
+SYSTEM_TOOLS = {"tinyproxy": "tinyproxy"}
+
+
+def _install_project(session: nox.Session, *extras: str) -> None:
+    """Install the core and every provider distribution, editable."""
+    core = "." if not extras else f".[{','.join(extras)}]"
+    args = ["-e", core]
+    for plugin in PLUGINS:
+        args += ["-e", str(plugin)]
+    session.install(*args)
+
+
+def _ensure_system_tools(session: nox.Session) -> None:
+    """Install the peers' system tools with apt when they are missing.
+
+    Only done as root on a Debian-like machine; elsewhere the tests that need a
+    missing tool are skipped with a reason, unless ``NUBO_REQUIRE_PEERS`` is set.
+    """
+    missing = [pkg for tool, pkg in SYSTEM_TOOLS.items() if shutil.which(tool) is None]
+    if not missing:
+        return
+
+    apt = shutil.which("apt-get")
+    if apt is None or not hasattr(os, "geteuid") or os.geteuid() != 0:
+        session.warn(f"not installing {', '.join(missing)}: needs root and apt-get")
+        return
+
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    session.run(apt, "-qq", "update", external=True, env=env)
+    session.run(apt, "-qq", "install", "-y", *missing, external=True, env=env)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the core's tests and every provider plugin's tests.
+
+    Extra arguments go to pytest: ``nox -s tests -- -k retry -x``.
+    """
+    _ensure_system_tools(session)
+    _install_project(session, "testing", "ssh")
+    session.install(*TEST_REQUIREMENTS)
+
+    paths = ["tests"] + [str(p / "tests") for p in PLUGINS if (p / "tests").is_dir()]
+    args = session.posargs or paths
+    session.run("pytest", *args)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check the whole tree with ruff: lint rules and formatting."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Type-check with mypy: strict on the core, and over the plugins."""
+    _install_project(session, "testing", "ssh")
+    session.install("mypy>=1.10", "types-requests", "lxml-stubs", "types-paramiko")
+    session.run("mypy", "core/nubo")
+    for plugin in PLUGINS:
+        packages = [p for p in plugin.iterdir() if (p / "__init__.py").is_file()]
+        for package in packages:
+            session.run("mypy", str(package))
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the Sphinx site with warnings as errors."""
+    _install_project(session, "testing", "ssh")
+    session.install("sphinx>=7", "furo>=2024.1")
+    out = ROOT / "docs" / "_build" / "html"
+    session.run(
+        "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", str(out)
+    )
