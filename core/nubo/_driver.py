@@ -31,7 +31,7 @@ class BaseDriver:
     driver can be pointed at a compatible server, an emulator or a test peer.
     Keyword arguments the connection knows (``timeout``, ``proxy_url``,
     ``retry_delay``, ``backoff``, ``retry``) are handed on to it; a driver adds its
-    own through :meth:`_ex_connection_class_kwargs`.
+    own by overriding ``_ex_connection_class_kwargs``.
 
     No constructor touches the network: the connection opens on the first request.
 
