@@ -123,8 +123,8 @@ class ProviderRecord:
 
 
 @dataclass(frozen=True)
-class _Claim:
-    """One entry point that declares a provider id."""
+class Claim:
+    """One entry point: its name, its target and the distribution declaring it."""
 
     name: str
     target: str
@@ -140,7 +140,7 @@ class _Entry:
     """One provider id in a family, and what loading it gave so far."""
 
     name: str
-    claims: list[_Claim] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)
     driver: type[BaseDriver] | None = None
     status: ProviderStatus = "available"
     # The original exception of a failed load, kept so that each later lookup
@@ -360,29 +360,17 @@ def _scan(family: str) -> dict[str, _Entry]:
 
     The caller holds the lock.
     """
-    entries = _scanned.get(family)
-    if entries is not None:
-        return entries
+    cached = _scanned.get(family)
+    if cached is not None:
+        return cached
 
     global _scan_count
     _scan_count += 1
 
-    # The metadata library is imported here, not with nubo: a program that never
-    # looks a provider up never pays for it.
-    import importlib_metadata
-
     group = f"nubo.{family}"
-    header = f"[{group}]"
-    entries = {}
-    for dist in importlib_metadata.distributions():
-        text = dist.read_text("entry_points.txt")
-        if not text or header not in text:
-            continue
-
-        dist_name, dist_version = _dist_identity(dist)
-        for ep in dist.entry_points.select(group=group):
-            claim = _Claim(ep.name, ep.value.strip(), dist_name, dist_version)
-            _add_claim(entries, claim, family)
+    entries: dict[str, _Entry] = {}
+    for claim in read_entry_points(group):
+        _add_claim(entries, claim, family)
 
     for key, entry in entries.items():
         if len(entry.claims) > 1:
@@ -400,7 +388,34 @@ def _scan(family: str) -> dict[str, _Entry]:
     return entries
 
 
-def _add_claim(entries: dict[str, _Entry], claim: _Claim, family: str) -> None:
+def read_entry_points(group: str) -> list[Claim]:
+    """Read every entry point of ``group`` from the installed distributions.
+
+    Only metadata is read; no module is imported. Distributions are visited in
+    ``sys.path`` order and none is skipped, so repeats are left to the caller.
+
+    :param group: the entry point group, such as ``nubo.compute``.
+    :returns: one claim per entry point, in ``sys.path`` order.
+    """
+    # The metadata library is imported here, not with nubo: a program that never
+    # looks a provider up never pays for it.
+    import importlib_metadata
+
+    header = f"[{group}]"
+    claims = []
+    for dist in importlib_metadata.distributions():
+        text = dist.read_text("entry_points.txt")
+        if not text or header not in text:
+            continue
+
+        dist_name, dist_version = _dist_identity(dist)
+        for ep in dist.entry_points.select(group=group):
+            claims.append(Claim(ep.name, ep.value.strip(), dist_name, dist_version))
+
+    return claims
+
+
+def _add_claim(entries: dict[str, _Entry], claim: Claim, family: str) -> None:
     """Add one entry point to the family's entries, merging exact repeats."""
     key = normalize_id(claim.name)
     entry = entries.setdefault(key, _Entry(name=claim.name))
@@ -483,7 +498,7 @@ def _attempt(
     slot: _Entry | _Registration,
     name: str,
     target: str,
-    claim: _Claim | None,
+    claim: Claim | None,
     family: str,
 ) -> None:
     """Import ``target`` once and record the outcome on ``slot``."""
@@ -491,7 +506,7 @@ def _attempt(
     version = claim.version if claim else None
 
     try:
-        obj = _import_target(target)
+        obj = import_target(target)
         if not inspect.isclass(obj):
             raise TypeError(
                 f"{target} is {type(obj).__name__} {obj!r}, not a driver class"
@@ -522,8 +537,15 @@ def _attempt(
     )
 
 
-def _import_target(target: str) -> object:
-    """Import ``module:attr.path`` and return the object it names."""
+def import_target(target: str) -> object:
+    """Import a ``module:attr.path`` target and return the object it names.
+
+    :param target: the target, as an entry point's value spells it.
+    :returns: the object.
+    :raises ValueError: the target is not of that form.
+    :raises ImportError: the module failed to import.
+    :raises AttributeError: the module has no such attribute.
+    """
     match = _TARGET_RE.match(target)
     if match is None:
         raise ValueError(f"{target!r} is not of the form 'module:Class'")
@@ -578,7 +600,7 @@ def _failure(
     slot: _Entry | _Registration,
     name: str,
     target: str,
-    claim: _Claim | None,
+    claim: Claim | None,
     family: str,
 ) -> ProviderLookupError:
     """Build a fresh error for a load that failed, with the original cause."""
