@@ -338,7 +338,7 @@ def unregister_driver(provider: str, family: str = "compute") -> None:
     with _lock:
         table = _registered.get(family, {})
         if key not in table:
-            installed = sorted(table)
+            installed = [table[k].name for k in sorted(table)]
             raise ProviderNotFoundError(
                 f"no {family} provider {provider!r} was registered at run time, so "
                 "there is nothing to unregister; registered at run time: "
@@ -677,7 +677,10 @@ def _conflict_error(entry: _Entry, family: str) -> ProviderConflictError:
 
 
 def _not_found(provider: str, key: str, family: str) -> ProviderNotFoundError:
-    installed = sorted(set(_scanned.get(family, {})) | set(_registered.get(family, {})))
+    # Ids as their distributions or registrations spell them, by normalized id.
+    names = {k: e.name for k, e in _scanned.get(family, {}).items()}
+    names.update({k: r.name for k, r in _registered.get(family, {}).items()})
+    installed = [names[k] for k in sorted(names)]
     known = KNOWN_PROVIDERS.get(family, {})
     listed = ", ".join(installed) or "none"
 
@@ -692,14 +695,15 @@ def _not_found(provider: str, key: str, family: str) -> ProviderNotFoundError:
             distribution=distribution,
         )
 
-    candidates = installed + sorted(set(known) - set(installed))
+    candidates = sorted(names) + sorted(set(known) - set(names))
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
-    suggestion = close[0] if close else None
-    if suggestion is None:
-        hint = ""
-    elif suggestion in installed:
+    suggestion = None
+    hint = ""
+    if close and close[0] in names:
+        suggestion = names[close[0]]
         hint = f"did you mean {suggestion!r}? "
-    else:
+    elif close:
+        suggestion = close[0]
         hint = f"did you mean {suggestion!r} ('pip install {known[suggestion]}')? "
 
     return ProviderNotFoundError(
