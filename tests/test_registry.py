@@ -201,25 +201,27 @@ def test_a_failed_load_raises_again_with_the_same_cause(site: Path) -> None:
         ("class Driver:\n    pass\n", "Driver", TypeError),
         ("Driver = 42\n", "Driver", TypeError),
         ("import nubo\n", "Missing", AttributeError),
+        ("import nubo\n", "", TypeError),
     ],
-    ids=["function", "plain-class", "number", "missing-attribute"],
+    ids=["function", "plain-class", "number", "missing-attribute", "module"],
 )
 def test_target_that_is_not_a_driver(
     site: Path, source: str, attr: str, cause: type[Exception]
 ) -> None:
     name = distfactory.fresh_name("notdriver")
+    target = f"{name}:{attr}" if attr else name
     distfactory.dist_info(
         site,
         "nubotest-notdriver-dist",
         "3.1",
-        {COMPUTE: {name: f"{name}:{attr}"}},
+        {COMPUTE: {name: target}},
         {name: source},
     )
 
     with pytest.raises(errors.ProviderLoadError) as caught:
         nubo.get_driver(name)
 
-    assert caught.value.target == f"{name}:{attr}"
+    assert caught.value.target == target
     assert caught.value.distribution == "nubotest-notdriver-dist"
     assert caught.value.version == "3.1"
     assert isinstance(caught.value.__cause__, cause)

@@ -68,9 +68,9 @@ KNOWN_PROVIDERS: Final[dict[str, dict[str, str]]] = {
 _FAMILY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _RESERVED_FAMILIES = frozenset({"plugins"})
 
-# module:attribute.path, with optional [extras] that nubo ignores.
+# module or module:attribute.path, with optional [extras] that nubo ignores.
 _TARGET_RE = re.compile(
-    r"^\s*(?P<module>[\w.]+)\s*:\s*(?P<attr>[\w.]+)\s*(\[[^\]]*\])?\s*$"
+    r"^\s*(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+))?\s*(\[[^\]]*\])?\s*$"
 )
 
 _lock = threading.RLock()
@@ -538,7 +538,7 @@ def _attempt(
 
 
 def import_target(target: str) -> object:
-    """Import a ``module:attr.path`` target and return the object it names.
+    """Import a ``module:attr.path`` (or ``module``) target; return what it names.
 
     :param target: the target, as an entry point's value spells it.
     :returns: the object.
@@ -548,10 +548,11 @@ def import_target(target: str) -> object:
     """
     match = _TARGET_RE.match(target)
     if match is None:
-        raise ValueError(f"{target!r} is not of the form 'module:Class'")
+        raise ValueError(f"{target!r} is not of the form 'module:attribute'")
 
     obj: object = importlib.import_module(match["module"])
-    for part in match["attr"].split("."):
+    attr = match["attr"]
+    for part in attr.split(".") if attr else ():
         obj = getattr(obj, part)
     return obj
 
@@ -788,7 +789,8 @@ def _check_family(family: object) -> None:
 
 
 def _check_target(target: str) -> str:
-    if _TARGET_RE.match(target) is None:
+    match = _TARGET_RE.match(target)
+    if match is None or match["attr"] is None:
         raise InvalidArgumentError(
             f"the target {target!r} is not of the form 'module:Class'; give the "
             "module's dotted path and the class name, such as 'mypkg.driver:Driver'",
