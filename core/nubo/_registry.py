@@ -16,9 +16,7 @@ the functions may be called from many threads at once.
 
 from __future__ import annotations
 
-import difflib
 import importlib
-import inspect
 import logging
 import re
 import threading
@@ -285,7 +283,7 @@ def register_driver(
     if isinstance(target, str):
         target_text = _check_target(target)
         driver = None
-    elif inspect.isclass(target):
+    elif isinstance(target, type):
         target_text = _class_target(target)
         driver = _check_driver(target, provider, target_text, None, None, family)
     else:
@@ -507,7 +505,7 @@ def _attempt(
 
     try:
         obj = import_target(target)
-        if not inspect.isclass(obj):
+        if not isinstance(obj, type):
             raise TypeError(
                 f"{target} is {type(obj).__name__} {obj!r}, not a driver class"
             )
@@ -697,6 +695,8 @@ def _not_found(provider: str, key: str, family: str) -> ProviderNotFoundError:
         )
 
     candidates = sorted(names) + sorted(set(known) - set(names))
+    import difflib
+
     close = difflib.get_close_matches(key, candidates, n=1, cutoff=0.6)
     suggestion = None
     hint = ""
