@@ -120,17 +120,59 @@ class ProviderRecord:
     error: str | None = None
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One entry point: its name, its target and the distribution declaring it."""
+class _Distribution(Protocol):
+    """What the scan reads from a distribution besides its entry points."""
 
-    name: str
-    target: str
-    distribution: str | None
-    version: str | None
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+class Claim:
+    """One entry point: its name, its target and the distribution declaring it.
+
+    The distribution's name and version are read from its metadata the first
+    time they are asked for: a lookup that needs neither does not parse it.
+
+    :param name: the entry point's name.
+    :param target: its value, ``module:attribute``.
+    :param dist: the distribution that declares it.
+    """
+
+    __slots__ = ("_dist", "_identity", "name", "target")
+
+    def __init__(self, name: str, target: str, dist: _Distribution) -> None:
+        self.name = name
+        self.target = target
+        self._dist = dist
+        self._identity: tuple[str | None, str | None] | None = None
+
+    @property
+    def distribution(self) -> str | None:
+        """The distribution's name, or ``None`` where its metadata has none."""
+        return self._read_identity()[0]
+
+    @property
+    def version(self) -> str | None:
+        """The distribution's version, or ``None`` where its metadata has none."""
+        return self._read_identity()[1]
 
     def describe(self) -> str:
+        """Say which distribution this is, for messages.
+
+        :returns: ``distribution NAME VERSION``.
+        """
         return _describe_dist(self.distribution, self.version)
+
+    def _read_identity(self) -> tuple[str | None, str | None]:
+        if self._identity is None:
+            self._identity = _dist_identity(self._dist)
+        return self._identity
+
+    def __repr__(self) -> str:
+        return f"<Claim {self.name} = {self.target}>"
 
 
 @dataclass
@@ -285,7 +327,7 @@ def register_driver(
         driver = None
     elif isinstance(target, type):
         target_text = _class_target(target)
-        driver = _check_driver(target, provider, target_text, None, None, family)
+        driver = _check_driver(target, provider, target_text, None, family)
     else:
         raise InvalidArgumentError(
             f"cannot register {target!r} as the {family} provider {provider!r}: "
@@ -406,9 +448,8 @@ def read_entry_points(group: str) -> list[Claim]:
         if not text or header not in text:
             continue
 
-        dist_name, dist_version = _dist_identity(dist)
         for ep in dist.entry_points.select(group=group):
-            claims.append(Claim(ep.name, ep.value.strip(), dist_name, dist_version))
+            claims.append(Claim(ep.name, ep.value.strip(), dist))
 
     return claims
 
@@ -433,16 +474,6 @@ def _add_claim(entries: dict[str, _Entry], claim: Claim, family: str) -> None:
             return
 
     entry.claims.append(claim)
-
-
-class _Distribution(Protocol):
-    """What the scan reads from a distribution besides its entry points."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
 
 
 def _dist_identity(dist: _Distribution) -> tuple[str | None, str | None]:
@@ -500,16 +531,13 @@ def _attempt(
     family: str,
 ) -> None:
     """Import ``target`` once and record the outcome on ``slot``."""
-    dist = claim.distribution if claim else None
-    version = claim.version if claim else None
-
     try:
         obj = import_target(target)
         if not isinstance(obj, type):
             raise TypeError(
                 f"{target} is {type(obj).__name__} {obj!r}, not a driver class"
             )
-        slot.driver = _check_driver(obj, name, target, dist, version, family)
+        slot.driver = _check_driver(obj, name, target, claim, family)
     except IncompatibleProviderError as error:
         slot.status = "incompatible"
         slot.found_version = error.found
@@ -530,7 +558,7 @@ def _attempt(
         family,
         name,
         target,
-        _describe_dist(dist, version),
+        claim.describe() if claim else "registered at run time",
         exc_info=slot.cause,
     )
 
@@ -559,14 +587,13 @@ def _check_driver(
     cls: type,
     name: str,
     target: str,
-    distribution: str | None,
-    version: str | None,
+    claim: Claim | None,
     family: str,
 ) -> type[BaseDriver]:
     """Return ``cls`` if it is a driver for this contract, or raise."""
-    where = _describe_dist(distribution, version)
-
     if not issubclass(cls, BaseDriver):
+        distribution, version = _claim_identity(claim)
+        where = _describe_dist(distribution, version)
         cause = TypeError(f"{target} is the class {cls!r}, not a nubo.BaseDriver")
         raise ProviderLoadError(
             _load_message(name, target, where, family, cause),
@@ -580,6 +607,8 @@ def _check_driver(
     found = getattr(cls, "CONTRACT_VERSION", None)
     expected = _contract.CONTRACT_VERSION
     if found != expected:
+        distribution, version = _claim_identity(claim)
+        where = _describe_dist(distribution, version)
         raise IncompatibleProviderError(
             _incompatible_message(name, where, family, expected, found),
             provider=name,
@@ -593,6 +622,12 @@ def _check_driver(
 
 
 # -- errors --------------------------------------------------------------------------
+
+
+def _claim_identity(claim: Claim | None) -> tuple[str | None, str | None]:
+    if claim is None:
+        return None, None
+    return claim.distribution, claim.version
 
 
 def _failure(
