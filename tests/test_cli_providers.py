@@ -200,3 +200,22 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
     assert caught.value.code == 0
     assert capsys.readouterr().out.strip() == f"nubo {nubo.__version__}"
+
+
+def test_the_console_script_is_installed(site: Path) -> None:
+    good = good_provider(site)
+    script = Path(sys.executable).with_name("nubo")
+    if not script.exists():
+        distfactory.require_or_skip(f"no console script at {script}")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    result = subprocess.run(
+        [str(script), "providers", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert good in {row["name"] for row in json.loads(result.stdout)["providers"]}

@@ -200,3 +200,17 @@ def test_a_class_for_another_contract_is_refused_at_once(provider_id: str) -> No
 def test_a_malformed_target_is_refused(provider_id: str, target: object) -> None:
     with pytest.raises(errors.InvalidArgumentError):
         nubo.register_driver(provider_id, target)  # type: ignore[arg-type]
+
+
+def test_refresh_retries_a_lazy_target_that_failed(
+    site: Path, provider_id: str
+) -> None:
+    module = distfactory.fresh_name("later")
+    nubo.register_driver(provider_id, f"{module}:Driver")
+    with pytest.raises(errors.ProviderLoadError):
+        nubo.get_driver(provider_id)
+
+    (site / f"{module}.py").write_text(distfactory.driver_source("later"))
+    nubo.refresh_providers()
+
+    assert nubo.get_driver(provider_id).type == "later"

@@ -283,10 +283,21 @@ def refresh_providers() -> None:
 
     The next lookup scans the entry points again, so a long-running process sees
     distributions installed or removed since its first lookup. Run-time
-    registrations are kept. Modules already imported stay imported.
+    registrations are kept; one whose lazy target failed to load is tried again.
+    Modules already imported stay imported.
     """
+    # The import system caches directory listings too; files written since would
+    # stay unseen for up to the file system's timestamp granularity.
+    importlib.invalidate_caches()
+
     with _lock:
         _scanned.clear()
+        for table in _registered.values():
+            for registration in table.values():
+                if registration.driver is None:
+                    registration.status = "registered"
+                    registration.cause = None
+                    registration.found_version = None
 
     log.debug("provider scans forgotten; the next lookup scans again")
 
