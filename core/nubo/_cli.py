@@ -211,7 +211,7 @@ def _run_doctor(args: argparse.Namespace, out: TextIO) -> int:
             "check. Install a provider with pip, such as 'pip install nubo-dummy'.\n"
         )
     else:
-        out.write(f"\nAll {checked} load.\n")
+        out.write(f"\nNo problems: {checked} checked.\n")
     return 0
 
 
