@@ -10,13 +10,27 @@ import logging
 from . import errors
 from ._contract import CONTRACT_VERSION
 from ._driver import BaseDriver
+from ._registry import (
+    ProviderRecord,
+    get_driver,
+    providers,
+    refresh_providers,
+    register_driver,
+    unregister_driver,
+)
 from ._version import __version__
 
 __all__ = [
     "CONTRACT_VERSION",
     "BaseDriver",
+    "ProviderRecord",
     "__version__",
     "errors",
+    "get_driver",
+    "providers",
+    "refresh_providers",
+    "register_driver",
+    "unregister_driver",
 ]
 
 # A library never configures logging for its user; it only makes sure that its

@@ -1,0 +1,329 @@
+"""The ``nubo`` command line.
+
+``nubo providers`` lists the installed providers and hook plugins; ``nubo doctor``
+loads every one of them and says what is broken and how to fix it. Each
+subcommand is a function that adds its parser to the subcommand table, so that
+more (``nubo -p PROVIDER nodes list``) can be added beside them.
+
+Run it as the ``nubo`` console script or as ``python -m nubo._cli``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
+
+from . import _registry
+from ._version import __version__
+from .errors import NuboError
+
+__all__ = ["main"]
+
+log = logging.getLogger(__name__)
+
+#: The entry point group of hook plugins.
+PLUGIN_GROUP = "nubo.plugins"
+
+# Hook plugin statuses that are a problem for ``nubo doctor``.
+_BROKEN_PLUGIN = frozenset({"failed"})
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of ``nubo providers``: a provider or a hook plugin.
+
+    :param kind: ``"compute"`` (or another family) for a provider, ``"plugin"``
+        for a hook plugin.
+    :param name: the provider id or the plugin's entry point name.
+    :param target: what the entry point points at.
+    :param distribution: the distribution that declares it, if known.
+    :param version: that distribution's version, if known.
+    :param status: the provider's or plugin's status.
+    :param error: what went wrong and what to do, if anything did.
+    """
+
+    kind: str
+    name: str
+    target: str
+    distribution: str | None
+    version: str | None
+    status: str
+    error: str | None = None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``nubo`` command line.
+
+    :param argv: the arguments, without the program name; ``sys.argv[1:]`` when
+        ``None``.
+    :returns: the exit status: 0 when all went well, 1 when ``nubo doctor``
+        found a problem, 2 for a usage error.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+
+    command: Callable[[argparse.Namespace, TextIO], int] | None = getattr(
+        args, "command", None
+    )
+    if command is None:
+        parser.print_help(sys.stderr)
+        return 2
+
+    try:
+        return command(args, sys.stdout)
+    except NuboError as error:
+        parser.exit(2, f"nubo: error: {error}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser of ``nubo`` and of every subcommand.
+
+    :returns: the parser.
+    """
+    parser = argparse.ArgumentParser(
+        prog="nubo",
+        description="Drive cloud providers through one API.",
+    )
+    parser.add_argument("--version", action="version", version=f"nubo {__version__}")
+
+    subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for add in _SUBCOMMANDS:
+        add(subcommands)
+
+    return parser
+
+
+# -- nubo providers ----------------------------------------------------------------
+
+
+def _add_providers(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "providers",
+        help="list the installed providers and hook plugins",
+        description=(
+            "List the installed providers and hook plugins, read from the "
+            "distributions' metadata; no provider is imported."
+        ),
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    parser.add_argument(
+        "--family", default="compute", help="the driver family (default: compute)"
+    )
+    parser.set_defaults(command=_run_providers)
+
+
+def _run_providers(args: argparse.Namespace, out: TextIO) -> int:
+    family: str = args.family
+    provider_rows = _provider_rows(family)
+    hook_rows = plugin_rows(load=False)
+
+    if args.json:
+        document = {
+            "providers": [asdict(row) for row in provider_rows],
+            "plugins": [asdict(row) for row in hook_rows],
+        }
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return 0
+
+    rows = provider_rows + hook_rows
+    if not rows:
+        out.write(
+            f"No {family} providers or hook plugins are installed; install one "
+            "with pip, such as 'pip install nubo-dummy'.\n"
+        )
+        return 0
+
+    _write_table(out, rows)
+    return 0
+
+
+def _write_table(out: TextIO, rows: Sequence[Row]) -> None:
+    header = ("ID", "KIND", "DISTRIBUTION", "VERSION", "STATUS")
+    lines = [header] + [
+        (r.name, r.kind, r.distribution or "-", r.version or "-", r.status)
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+
+    for line in lines:
+        cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=True)]
+        out.write("  ".join(cells).rstrip() + "\n")
+
+
+# -- nubo doctor -------------------------------------------------------------------
+
+
+def _add_doctor(subcommands: Any) -> None:
+    parser = subcommands.add_parser(
+        "doctor",
+        help="load every provider and hook plugin and report what is broken",
+        description=(
+            "Load every installed provider and hook plugin, report each problem "
+            "with its fix, and exit with status 1 when there is one."
+        ),
+    )
+    parser.add_argument(
+        "--family", default="compute", help="the driver family (default: compute)"
+    )
+    parser.set_defaults(command=_run_doctor)
+
+
+def _run_doctor(args: argparse.Namespace, out: TextIO) -> int:
+    family: str = args.family
+    problems = 0
+    checked = 0
+
+    for record in _registry.providers(family):
+        checked += 1
+        what = f"{family} provider {record.name!r} ({_origin(record)})"
+        try:
+            _registry.get_driver(record.name, family)
+        except NuboError as error:
+            problems += 1
+            _report(out, "PROBLEM", what, str(error))
+        else:
+            _report(out, "ok", what)
+
+    for row in plugin_rows(load=True):
+        checked += 1
+        what = f"hook plugin {row.name!r} ({_origin(row)})"
+        if row.status in _BROKEN_PLUGIN:
+            problems += 1
+            _report(out, "PROBLEM", what, _plugin_fix(row))
+        else:
+            _report(out, "ok" if row.status == "loaded" else row.status, what)
+
+    if problems:
+        out.write(f"\n{problems} of {checked} checked have a problem; see above.\n")
+        return 1
+
+    if checked == 0:
+        out.write(
+            f"No {family} providers or hook plugins are installed; nothing to "
+            "check. Install a provider with pip, such as 'pip install nubo-dummy'.\n"
+        )
+    else:
+        out.write(f"\nNo problems: {checked} checked.\n")
+    return 0
+
+
+def _report(out: TextIO, verdict: str, what: str, detail: str | None = None) -> None:
+    out.write(f"{verdict:<8} {what}\n")
+    if detail:
+        out.write(
+            textwrap.fill(detail, 88, initial_indent=" " * 9, subsequent_indent=" " * 9)
+        )
+        out.write("\n")
+
+
+def _origin(record: _registry.ProviderRecord | Row) -> str:
+    if record.distribution is None:
+        return "registered at run time"
+    if record.version is None:
+        return record.distribution
+    return f"{record.distribution} {record.version}"
+
+
+def _plugin_fix(row: Row) -> str:
+    cause = row.error or "it failed to load"
+    return (
+        f"{cause}; upgrade or reinstall {row.distribution or 'its distribution'}, "
+        "uninstall it if you do not need it, or set NUBO_DISABLE_PLUGIN_AUTOLOAD=1 "
+        "to run without hook plugins"
+    )
+
+
+# -- rows ----------------------------------------------------------------------------
+
+
+def _provider_rows(family: str) -> list[Row]:
+    return [
+        Row(
+            kind=family,
+            name=r.name,
+            target=r.target,
+            distribution=r.distribution,
+            version=r.version,
+            status=r.status,
+            error=r.error,
+        )
+        for r in _registry.providers(family)
+    ]
+
+
+def plugin_rows(load: bool) -> list[Row]:
+    """List the hook plugins, with their status.
+
+    Where this nubo has its hook layer, the rows come from it, and it loads the
+    plugins as the first call through nubo would. Without it, the rows are read
+    from the distributions' metadata, and with ``load`` each plugin's target is
+    imported to see that it imports.
+
+    :param load: import each plugin when the hook layer is not there to load it.
+    :returns: one row per hook plugin entry point.
+    """
+    plugin_records = getattr(_hooks_module(), "plugin_records", None)
+    if plugin_records is not None:
+        return [
+            Row(
+                kind="plugin",
+                name=r.name,
+                target=r.target,
+                distribution=r.distribution,
+                version=r.version,
+                status=r.status,
+                error=r.error,
+            )
+            for r in plugin_records()
+        ]
+
+    rows = []
+    for claim in _registry.read_entry_points(PLUGIN_GROUP):
+        status, error = "not loaded", None
+        if load:
+            status, error = _try_import(claim.name, claim.target)
+        rows.append(
+            Row(
+                kind="plugin",
+                name=claim.name,
+                target=claim.target,
+                distribution=claim.distribution,
+                version=claim.version,
+                status=status,
+                error=error,
+            )
+        )
+    return rows
+
+
+def _try_import(name: str, target: str) -> tuple[str, str | None]:
+    """Import a hook plugin's target; return its status and error."""
+    try:
+        _registry.import_target(target)
+    except Exception as exc:
+        log.debug("hook plugin %r failed to import", name, exc_info=True)
+        return "failed", f"{type(exc).__name__}: {exc}"
+    return "imported", None
+
+
+def _hooks_module() -> Any:
+    """Return ``nubo._hooks``, or ``None`` where this nubo has no hook layer."""
+    try:
+        return importlib.import_module("nubo._hooks")
+    except ImportError:
+        return None
+
+
+_SUBCOMMANDS: list[Callable[[Any], None]] = [_add_providers, _add_doctor]
+
+
+if __name__ == "__main__":
+    sys.exit(main())
