@@ -1,0 +1,6 @@
+"""nubo-ec2: the Amazon EC2 provider for nubo.
+
+The package signs requests with AWS Signature Version 4 (:mod:`nubo_ec2._sigv4`),
+finds the endpoint of a region in every partition (:mod:`nubo_ec2._endpoints`) and
+reads EC2's XML answers into plain dictionaries (:mod:`nubo_ec2._parse`).
+"""
