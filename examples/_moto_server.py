@@ -3,7 +3,10 @@
 moto (``moto[server]``) answers the EC2 Query API from memory. This module runs it
 as a child process bound to the loopback address on a free port, waits until it
 answers, and stops it on every way out: the ``with`` block's end, an exception,
-interpreter exit (``atexit``) and, when asked, SIGTERM, SIGINT and SIGHUP.
+interpreter exit (``atexit``) and, when asked, SIGTERM, SIGINT and SIGHUP. On
+Linux the kernel also stops it when the process that started it dies, even by
+SIGKILL (``PR_SET_PDEATHSIG``; this follows the thread that started it, so start
+it from a thread that lives as long as the server should).
 
 The child gets dummy AWS credentials and none of the caller's AWS settings, so
 that nothing in it looks for real ones (no profile, no shared files, no instance
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import logging
 import os
 import signal
@@ -59,6 +63,10 @@ _STOP_SIGNALS = tuple(
 )
 
 
+# From <linux/prctl.h>: deliver a signal to this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
 class MotoServerError(NuboError):
     """moto's server could not be started, or stopped answering."""
 
@@ -67,6 +75,19 @@ def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((LOOPBACK, 0))
         return int(probe.getsockname()[1])
+
+
+def _die_with_parent() -> None:
+    # Runs in the child between fork and exec. On Linux, ask the kernel to send
+    # SIGTERM to the server when the process that started it dies, even by
+    # SIGKILL, which no handler of ours can see. Elsewhere this does nothing.
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
 
 
 def _child_env() -> dict[str, str]:
@@ -179,6 +200,7 @@ class MotoServer:
                 stderr=subprocess.STDOUT,
                 env=_child_env(),
                 start_new_session=True,
+                preexec_fn=_die_with_parent,
             )
         except OSError as error:
             raise MotoServerError(

@@ -78,13 +78,15 @@ def to_text(value: object) -> str:
     """Return the text that is sent, and signed, for a parameter value.
 
     Booleans become ``true`` and ``false``, as the EC2 Query API spells them;
-    every other value goes through :func:`str`.
+    bytes are decoded as UTF-8; every other value goes through :func:`str`.
 
     :param value: a parameter value of any type.
     :returns: its text.
     """
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
     return value if isinstance(value, str) else str(value)
 
 

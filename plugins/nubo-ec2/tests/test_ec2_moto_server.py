@@ -235,7 +235,20 @@ def _wait_gone(pid: int, limit: float = 30.0) -> bool:
     return False
 
 
-@pytest.mark.parametrize("number", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "number",
+    [
+        signal.SIGTERM,
+        signal.SIGINT,
+        pytest.param(
+            signal.SIGKILL,
+            marks=pytest.mark.skipif(
+                not sys.platform.startswith("linux"),
+                reason="only Linux stops a child when its parent is killed",
+            ),
+        ),
+    ],
+)
 def test_a_signal_stops_the_server(number: int) -> None:
     process, pid, port = _run_helper("signal")
     try:
