@@ -159,6 +159,97 @@ def test_reset_forgets_resources(moto: MotoServer, ec2_call: Call) -> None:
     assert "nubo-reset-probe" not in after
 
 
+# -- where moto differs from EC2: facts the driver's tests must live with -----------
+
+
+def _first_text(answer: requests.Response, name: str) -> str:
+    found = texts(etree.fromstring(answer.content), name)
+    assert found, f"no {name} in {answer.content[:300]!r}"
+    return found[0]
+
+
+def _run(ec2_call: Call, count: int = 1, **extra: str) -> list[str]:
+    image = _first_text(ec2_call("DescribeImages", {"Owner.1": "amazon"}), "imageId")
+    params = {"ImageId": image, "MinCount": count, "MaxCount": count, **extra}
+    return texts(
+        etree.fromstring(ec2_call("RunInstances", params).content), "instanceId"
+    )
+
+
+def test_describe_instances_pages_count_reservations(
+    moto_reset: MotoServer, ec2_call: Call
+) -> None:
+    # One RunInstances of three is one reservation, so one "result" for MaxResults.
+    for count in (3, 1, 1):
+        _run(ec2_call, count)
+
+    first = etree.fromstring(ec2_call("DescribeInstances", {"MaxResults": 2}).content)
+    token = texts(first, "nextToken")
+    second = etree.fromstring(
+        ec2_call("DescribeInstances", {"MaxResults": 2, "NextToken": token[0]}).content
+    )
+
+    assert len(texts(first, "reservationId")) == 2
+    assert len(texts(first, "instanceId")) == 4
+    assert len(texts(second, "instanceId")) == 1
+    assert texts(second, "nextToken") == []
+
+
+def test_moto_does_not_honour_client_tokens(
+    moto_reset: MotoServer, ec2_call: Call
+) -> None:
+    # EC2 answers a repeated token with the first instance; moto makes another.
+    first = _run(ec2_call, ClientToken="nubo-same-token")
+    second = _run(ec2_call, ClientToken="nubo-same-token")
+
+    assert first != second
+
+
+def test_detach_volume_needs_the_instance_id(
+    moto_reset: MotoServer, ec2_call: Call
+) -> None:
+    [instance] = _run(ec2_call)
+    volume = _first_text(
+        ec2_call("CreateVolume", {"AvailabilityZone": "us-east-1a", "Size": 1}),
+        "volumeId",
+    )
+    attach = {"VolumeId": volume, "InstanceId": instance, "Device": "/dev/sdf"}
+    assert ec2_call("AttachVolume", attach).ok
+
+    without = ec2_call("DetachVolume", {"VolumeId": volume})
+    with_id = ec2_call("DetachVolume", {"VolumeId": volume, "InstanceId": instance})
+
+    # Not even an EC2 error document: an HTML page from the web framework.
+    assert without.status_code == 500
+    assert b"<Response" not in without.content
+    assert with_id.ok
+
+
+def test_describe_snapshots_ignores_owner(
+    moto_reset: MotoServer, ec2_call: Call
+) -> None:
+    # moto lists the snapshots behind its own images even for Owner self; the
+    # owner-id filter does work.
+    owned = etree.fromstring(ec2_call("DescribeSnapshots", {"Owner.1": "self"}).content)
+    owners = set(texts(owned, "ownerId"))
+    filtered = etree.fromstring(
+        ec2_call(
+            "DescribeSnapshots",
+            {"Filter.1.Name": "owner-id", "Filter.1.Value.1": "123456789012"},
+        ).content
+    )
+
+    assert owners - {"123456789012"}
+    assert texts(filtered, "snapshotId") == []
+
+
+def test_an_unknown_action_is_not_an_error_document(ec2_call: Call) -> None:
+    answer = ec2_call("NoSuchAction")
+
+    assert answer.status_code >= 400
+    assert b"<Errors>" not in answer.content
+
+
 # -- starting and stopping --------------------------------------------------------
 
 
