@@ -27,6 +27,8 @@ TEST_REQUIREMENTS = [
     "hypothesis>=6.100",
     "trustme>=1.1",
     "build>=1.0",
+    "moto[server]>=5.0",
+    "botocore>=1.34",
 ]
 
 #: Tools the peer servers need that pip cannot install; Debian package names.
