@@ -270,3 +270,51 @@ def test_node_state_helper_maps_and_keeps_the_raw_state() -> None:
     assert driver._node_state(16, {16: NodeState.RUNNING}, extra) is NodeState.RUNNING
     assert driver._node_state(99, {16: NodeState.RUNNING}, extra) is NodeState.UNKNOWN
     assert extra == {"raw_state": 99}
+
+
+class EveryIterDriver(NodeDriver):
+    """A provider that offers only generators, one item each."""
+
+    type = "iters"
+
+    def iter_sizes(self, location: NodeLocation | None = None) -> Iterator[NodeSize]:
+        yield NodeSize("s", "s", 512, 10, None, None, self)
+
+    def iter_locations(self) -> Iterator[NodeLocation]:
+        yield NodeLocation("l", "l", "NL", self)
+
+    def iter_volumes(self) -> Iterator[StorageVolume]:
+        yield StorageVolume("v", "v", 1, self)
+
+    def iter_volume_snapshots(self, volume: StorageVolume) -> Iterator[VolumeSnapshot]:
+        yield VolumeSnapshot("snap", self)
+
+    def iter_images(self, location: NodeLocation | None = None) -> Iterator[NodeImage]:
+        yield NodeImage("i", "i", self)
+
+    def iter_key_pairs(self) -> Iterator[KeyPair]:
+        yield KeyPair("k", None, None, self)
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("list_sizes", ()),
+        ("list_locations", ()),
+        ("list_volumes", ()),
+        ("list_volume_snapshots", ("volume",)),
+        ("list_images", ()),
+        ("list_key_pairs", ()),
+    ],
+)
+def test_every_list_method_is_built_from_its_generator(
+    method: str, args: tuple[str, ...]
+) -> None:
+    driver = EveryIterDriver(None)
+    real_args = [StorageVolume("v", "v", 1, driver) for _ in args]
+
+    items = getattr(driver, method)(*real_args)
+
+    assert driver.supports(method) is True
+    assert len(items) == 1
+    assert items[0].driver is driver

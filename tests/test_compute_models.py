@@ -258,3 +258,27 @@ def test_ssh_key_auth_keeps_the_key() -> None:
     assert auth == NodeAuthSSHKey(key)
     assert hash(auth) == hash(NodeAuthSSHKey(key))
     assert auth != NodeAuthSSHKey("ssh-rsa AAAA")
+
+
+def test_reprs_name_the_resource(driver: RecordingDriver) -> None:
+    texts = [
+        repr(make_node(driver, "n-9")),
+        repr(NodeImage("i-9", "debian", driver)),
+        repr(StorageVolume("v-9", "data", 3, driver, "available")),
+        repr(VolumeSnapshot("s-9", driver, size=3, name="nightly")),
+        repr(NodeAuthSSHKey("ssh-ed25519 " + "A" * 60)),
+    ]
+
+    for text, ident in zip(
+        texts, ["n-9", "i-9", "v-9", "s-9", "ssh-ed25519"], strict=True
+    ):
+        assert ident in text
+    assert "recording" in texts[0]
+    assert texts[4].endswith("...'>")
+
+
+def test_models_do_not_compare_with_other_things(driver: RecordingDriver) -> None:
+    assert make_node(driver) != object()
+    assert NodeAuthSSHKey("k") != "k"
+    assert NodeAuthPassword("p") != "p"
+    assert hash(NodeAuthPassword("p")) == hash(NodeAuthPassword("p"))
