@@ -74,10 +74,3 @@ def get_driver(provider: str) -> type[NodeDriver]:
             family="compute",
         )
     return found
-
-
-# The public names live here, whatever private module defines them, so that the
-# reference and every annotation name them as nubo.compute.<name>.
-for _name in __all__:
-    globals()[_name].__module__ = __name__
-del _name
