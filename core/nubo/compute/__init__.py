@@ -10,7 +10,6 @@ from __future__ import annotations
 import importlib
 import logging
 
-from ..errors import ProviderLoadError
 from ._base import NodeDriver
 from ._models import (
     KeyPair,
@@ -60,6 +59,8 @@ def get_driver(provider: str) -> type[NodeDriver]:
     :raises ProviderLoadError: when the provider's driver cannot be loaded, or is
         not a compute driver.
     """
+    from ..errors import ProviderLoadError
+
     # The registry is imported on first use, so that importing nubo.compute
     # looks up no provider.
     registry = importlib.import_module(".._registry", __name__)

@@ -1,6 +1,7 @@
 """The distribution: its entry point, its metadata and its public names."""
 
 from importlib import metadata
+from pathlib import Path
 
 import nubo_dummy
 from nubo import CONTRACT_VERSION
@@ -31,3 +32,14 @@ def test_the_driver_is_a_compute_driver_of_this_contract() -> None:
     assert DummyNodeDriver.CONTRACT_VERSION == CONTRACT_VERSION
     assert nubo_dummy.__all__ == ["DummyNodeDriver"]
     assert DummyNodeDriver.__doc__
+
+
+def test_the_readme_example_runs() -> None:
+    readme = Path(__file__).parent.parent / "README.md"
+    block = readme.read_text(encoding="utf-8").split("```python\n")[1].split("```")[0]
+    scope: dict[str, object] = {}
+
+    exec(compile(block, str(readme), "exec"), scope)
+
+    assert scope["addresses"]
+    assert scope["node"].state == "running"  # type: ignore[attr-defined]
