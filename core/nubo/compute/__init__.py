@@ -7,7 +7,6 @@ states read. :func:`get_driver` finds an installed provider's driver class.
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from ._base import NodeDriver
@@ -59,12 +58,11 @@ def get_driver(provider: str) -> type[NodeDriver]:
     :raises ProviderLoadError: when the provider's driver cannot be loaded, or is
         not a compute driver.
     """
+    # Imported on first use, so that importing nubo.compute looks up nothing.
+    from .._registry import get_driver as lookup
     from ..errors import ProviderLoadError
 
-    # The registry is imported on first use, so that importing nubo.compute
-    # looks up no provider.
-    registry = importlib.import_module(".._registry", __name__)
-    found = registry.get_driver(provider, family="compute")
+    found = lookup(provider, family="compute")
 
     if not (isinstance(found, type) and issubclass(found, NodeDriver)):
         raise ProviderLoadError(
