@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import nubo.errors
 from nubo.compute import Node, NodeDriver, NodeState
 from nubo.errors import InvalidArgumentError, WaitFailedError, WaitTimeoutError
 
@@ -289,3 +290,17 @@ def test_the_default_clock_is_monotonic(monkeypatch: pytest.MonkeyPatch) -> None
 
     assert driver._clock() == 5.0
     assert driver._clock() == 6.0
+
+
+def test_wait_errors_survive_pickling() -> None:
+    import pickle
+
+    failed = WaitFailedError("node x is gone", resource_id="x", state=None)
+    late = WaitTimeoutError("late", timeout=3.0, pending=[("x", "pending")])
+
+    for error in (failed, late):
+        copy = pickle.loads(pickle.dumps(error))
+        assert type(copy) is type(error)
+        assert copy.__dict__ == error.__dict__
+    assert isinstance(failed, nubo.errors.NuboError)
+    assert not isinstance(failed, TimeoutError)
