@@ -10,7 +10,7 @@ from nubo_dummy import DummyNodeDriver
 
 @pytest.fixture
 def fast() -> DummyNodeDriver:
-    return DummyNodeDriver(ex_seed=3, ex_boot_delay=0.05, ex_terminated_ttl=0.05)
+    return DummyNodeDriver(ex_seed=3, ex_boot_delay=0.05, ex_terminated_ttl=60)
 
 
 @pytest.fixture
