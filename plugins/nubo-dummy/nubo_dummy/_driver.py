@@ -301,7 +301,7 @@ class DummyNodeDriver(NodeDriver):
         self._images: dict[str, _ImageRecord] = {}
         self._key_pairs: dict[str, _KeyPairRecord] = {}
 
-    # -- helpers ------------------------------------------------------------------
+    # -- internals ----------------------------------------------------------------
 
     def _tick(self) -> float:
         # The clock the cloud's transitions run on; monotonic, so that a wall
