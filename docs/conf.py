@@ -30,6 +30,8 @@ nitpick_ignore_regex = [
     ("py:class", r"(Any|Mapping|Sequence|Iterator|Iterable|Callable|Self|T)"),
     ("py:class", r"(optional|NoneType|Path|os\.PathLike.*|_Element|Element)"),
     ("py:class", r"nubo\._.*"),
+    ("py:class", r"nubo\.compute\._.*"),
+    ("py:class", r"datetime(\.datetime)?"),
     ("py:exc", r"(requests|urllib3)\..*"),
 ]
 

@@ -41,6 +41,7 @@ __all__ = [
     "ReadTimeoutError",
     "ServerError",
     "TransportError",
+    "WaitFailedError",
     "WaitTimeoutError",
 ]
 
@@ -392,6 +393,22 @@ class WaitTimeoutError(NuboError, TimeoutError):
         super().__init__(message)
         self.timeout = timeout
         self.pending = tuple(pending)
+
+
+class WaitFailedError(NuboError):
+    """Waiting for resources stopped early: one reached a state it does not leave
+    (terminated, error) or disappeared, so waiting longer cannot help.
+
+    :param resource_id: the id of the resource that failed.
+    :param state: the state it was last seen in; ``None`` when it is gone.
+    """
+
+    def __init__(
+        self, message: str, *, resource_id: str, state: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.resource_id = resource_id
+        self.state = state
 
 
 class DeploymentError(NuboError):
