@@ -121,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
-    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _serve
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _serve
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -136,7 +136,9 @@ def serve(tls: ssl.SSLContext | None = None) -> Iterator[LocalServer]:
         httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
     local = LocalServer(httpd, scheme="https" if tls else "http")
     httpd.local = local  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield local

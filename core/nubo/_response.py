@@ -74,25 +74,29 @@ class _Decoder:
             f"the body is compressed with {coding!r}, which nubo cannot read"
         )
 
-    def feed(self, data: bytes) -> bytes:
-        for stage in self._stages:
-            data = self._bounded(stage, data)
-        return self._count(data)
+    def feed(self, data: bytes) -> Iterator[bytes]:
+        """Decode one chunk from the wire, in pieces of at most ``_CHUNK`` bytes."""
+        yield from self._through(0, data)
 
-    def flush(self) -> bytes:
-        data = b""
-        for stage in self._stages:
-            data = self._bounded(stage, data) + stage.flush()
-        return self._count(data)
+    def flush(self) -> Iterator[bytes]:
+        """Decode what the stages still hold at the end of the body."""
+        for index, stage in enumerate(self._stages):
+            yield from self._through(index + 1, stage.flush())
 
-    def _bounded(self, stage: Any, data: bytes) -> bytes:
-        # Never let one step produce more than the cap allows: a small chunk of a
-        # bomb expands a thousandfold.
-        room = self.limit - self.total + 1
-        out = stage.decompress(data, room)
-        if stage.unconsumed_tail:
-            raise OverflowError
-        return bytes(out)
+    def _through(self, index: int, data: bytes) -> Iterator[bytes]:
+        if index == len(self._stages):
+            if data:
+                yield self._count(data)
+            return
+
+        # Never ask a stage for more than one piece at a time: a few bytes of a
+        # bomb expand a thousandfold, and the cap is checked between pieces.
+        stage = self._stages[index]
+        while data:
+            out = stage.decompress(data, _CHUNK)
+            data = stage.unconsumed_tail
+            if out:
+                yield from self._through(index + 1, bytes(out))
 
     def _count(self, data: bytes) -> bytes:
         self.total += len(data)
@@ -380,12 +384,8 @@ class Response:
 
         try:
             for chunk in response.raw.stream(chunk_size, decode_content=False):
-                out = decoder.feed(chunk)
-                if out:
-                    yield out
-            out = decoder.flush()
-            if out:
-                yield out
+                yield from decoder.feed(chunk)
+            yield from decoder.flush()
         except OverflowError:
             raise self._too_large() from None
         except zlib.error as exc:
