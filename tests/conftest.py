@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from requests.structures import CaseInsensitiveDict
 
 from nubo import _hooks
 
@@ -55,7 +56,7 @@ class Seen:
 
     method: str
     path: str
-    headers: dict[str, str]
+    headers: CaseInsensitiveDict[str]
     body: bytes
 
 
@@ -109,7 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
             local.connections.add(self.client_address)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        seen = Seen(self.command, self.path, dict(self.headers.items()), body)
+        headers = CaseInsensitiveDict(dict(self.headers.items()))
+        seen = Seen(self.command, self.path, headers, body)
         status, headers, data = local.next_answer(seen)
 
         self.send_response(status)
@@ -264,9 +266,9 @@ def run_tinyproxy(
         f"Port {port}",
         "Listen 127.0.0.1",
         "Timeout 30",
-        f"LogFile {log}",
+        f'LogFile "{log}"',
         "LogLevel Info",
-        f"PidFile {tmp_path / 'tinyproxy.pid'}",
+        f'PidFile "{tmp_path / "tinyproxy.pid"}"',
         "MaxClients 20",
         "Allow 127.0.0.1",
         "DisableViaHeader Yes",
@@ -288,7 +290,7 @@ def run_tinyproxy(
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     break
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"tinyproxy did not start; its log: {log.read_text()!r}")
+                pytest.fail(f"tinyproxy did not start; see {log}")
             time.sleep(0.05)
         yield Tinyproxy(port, log, user, password)
     finally:
@@ -353,3 +355,28 @@ class Sleeps(list[float]):
 def sleeps() -> Sleeps:
     """A sleep function for retry policies that only records."""
     return Sleeps()
+
+
+@pytest.fixture
+def unreachable_port() -> Iterator[int]:
+    """A port on 127.0.0.1 whose accept queue is full, so connecting times out.
+
+    The socket listens with a backlog of zero and never accepts; one connection
+    fills the queue and the system drops the next handshakes.
+    """
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(0)
+    port = int(listener.getsockname()[1])
+    filler = socket.socket()
+    filler.settimeout(1)
+    filler.connect(("127.0.0.1", port))
+    yield port
+    filler.close()
+    listener.close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A port on 127.0.0.1 where nothing listens: connecting is refused."""
+    return _free_port()

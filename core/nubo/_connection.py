@@ -197,6 +197,17 @@ class Connection:
         retry: RetryPolicy | bool | int | None = None,
         ca_cert: str | None = None,
     ) -> None:
+        #: The driver that owns this connection; set by :class:`~nubo.BaseDriver`.
+        self.driver: BaseDriver | None = None
+
+        self._context = _Context()
+        self._session: requests.Session | None = None
+        self._lock = threading.Lock()
+        self._redactor = Redactor(
+            self.secret_headers, self.secret_params, self._secret_values()
+        )
+        guard_urllib3_logs(self.secret_params)
+
         self.secure = secure
         if host is not None:
             self.host = host
@@ -216,17 +227,6 @@ class Connection:
 
         #: User-agent tokens added after nubo's own.
         self.ua: list[str] = []
-
-        #: The driver that owns this connection; set by :class:`~nubo.BaseDriver`.
-        self.driver: BaseDriver | None = None
-
-        self._context = _Context()
-        self._session: requests.Session | None = None
-        self._lock = threading.Lock()
-        self._redactor = Redactor(
-            self.secret_headers, self.secret_params, self._secret_values()
-        )
-        guard_urllib3_logs(self.secret_params)
 
     # -- shared settings ---------------------------------------------------------
 
