@@ -102,6 +102,10 @@ class LocalServer:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    # Send the head and the body in one write: written apart, Nagle's algorithm
+    # and delayed ACKs hold each answer back by tens of milliseconds.
+    wbufsize = -1
     server: Any
 
     def _serve(self) -> None:
