@@ -2,7 +2,7 @@
 
 The package root holds the contracts that every provider builds on and the
 functions that find providers at run time. Compute drivers and their models live
-in :mod:`nubo.compute`; every error is in :mod:`nubo.errors`.
+in ``nubo.compute``; every error is in :mod:`nubo.errors`.
 """
 
 import logging

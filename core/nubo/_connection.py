@@ -58,8 +58,6 @@ log = logging.getLogger(__name__)
 #: Seconds to wait for a connection, and for the server between two reads.
 DEFAULT_TIMEOUT: tuple[float, float] = (10.0, 60.0)
 
-Timeout = float | tuple[float, float]
-
 
 @dataclass(eq=False)
 class Request:
@@ -189,7 +187,7 @@ class Connection:
         host: str | None = None,
         port: int | None = None,
         url: str | None = None,
-        timeout: Timeout | None = None,
+        timeout: float | tuple[float, float] | None = None,
         proxy_url: str | None = None,
         retry_delay: float | None = None,
         backoff: float | None = None,
@@ -401,7 +399,7 @@ class Connection:
         *,
         idempotent: bool | None = None,
         retry: RetryPolicy | bool | int | None = None,
-        timeout: Timeout | None = None,
+        timeout: float | tuple[float, float] | None = None,
     ) -> Response:
         """Make one call, with retries, and return its response.
 
@@ -480,7 +478,7 @@ class Connection:
 
         :param retry: what the call asked for, if anything.
         :returns: the call's policy, else the connection's, else one made from
-            :attr:`retry_delay` and :attr:`backoff`.
+            ``retry_delay`` and ``backoff``.
         """
         base = RetryPolicy(retry_delay=self.retry_delay, backoff=self.backoff)
         return RetryPolicy.coerce(retry, RetryPolicy.coerce(self.retry, base))
@@ -489,7 +487,7 @@ class Connection:
         self,
         request: Request,
         retry: RetryPolicy | bool | int | None,
-        timeout: Timeout | None,
+        timeout: float | tuple[float, float] | None,
         hooks: bool,
     ) -> Response:
         policy = self.retry_policy(retry)
@@ -502,7 +500,8 @@ class Connection:
             remaining = state.remaining()
             limits = (connect_timeout, read_timeout)
             if remaining is not None:
-                limits = (min(connect_timeout, remaining), min(read_timeout, remaining))
+                left = max(remaining, 0.001)
+                limits = (min(connect_timeout, left), min(read_timeout, left))
 
             started = time.perf_counter()
             answer: requests.Response | None = None
@@ -748,7 +747,7 @@ class ConnectionUserAndKey(ConnectionKey):
         super().__init__(key, *args, **kwargs)
 
 
-def _timeout(timeout: Timeout | None) -> tuple[float, float]:
+def _timeout(timeout: float | tuple[float, float] | None) -> tuple[float, float]:
     if timeout is None:
         return DEFAULT_TIMEOUT
     if isinstance(timeout, (int, float)) and not isinstance(timeout, bool):

@@ -40,7 +40,7 @@ class BaseDriver:
     Keyword arguments the connection knows (``timeout``, ``proxy_url``,
     ``retry_delay``, ``backoff``, ``retry``, ``url``, ``ca_cert``) are handed on
     to it; a driver adds its
-    own through :meth:`_ex_connection_class_kwargs`.
+    own through ``_ex_connection_class_kwargs()``.
 
     No constructor touches the network: the connection opens on the first request.
 

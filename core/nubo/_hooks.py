@@ -400,6 +400,15 @@ def call_send(
         if own and exc is own[-1]:
             raise
         raise _blame("send", exc, redactor) from exc
+
+    if response is None:
+        names = ", ".join(impl.plugin_name for impl in caller.get_hookimpls())
+        raise PluginError(
+            f"a send wrapper returned no response (plugins: {names}); a wrapper"
+            " must return what its yield gave",
+            plugin=names,
+            hook="send",
+        )
     return response
 
 

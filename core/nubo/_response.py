@@ -145,7 +145,7 @@ class Response:
     """One answer from a provider: its status, headers and body, parsed.
 
     The constructor reads the body and, for a failed call, raises the error the
-    answer maps to; otherwise :attr:`object` holds the parsed body.
+    answer maps to; otherwise ``object`` holds the parsed body.
 
     A provider's subclass overrides :meth:`parse_body` and :meth:`parse_error`,
     names its error codes in :attr:`auth_error_codes`,
@@ -161,7 +161,7 @@ class Response:
     """
 
     #: Whether :meth:`parse_body` is called for an empty body; when not, an empty
-    #: body gives an empty :attr:`object`.
+    #: body gives an empty ``object``.
     parse_zero_length_body: ClassVar[bool] = False
 
     #: The provider's error codes that mean the credentials were refused.
@@ -220,7 +220,7 @@ class Response:
     def parse_body(self) -> Any:
         """Parse the body of a successful answer; the base class keeps the text.
 
-        :returns: what :attr:`object` will hold.
+        :returns: what ``object`` will hold.
         :raises MalformedResponseError: when the body is not what it should be.
         """
         return self.body
@@ -263,7 +263,7 @@ class Response:
         return ProviderError
 
     def empty_object(self) -> Any:
-        """Return what :attr:`object` holds for an empty body.
+        """Return what ``object`` holds for an empty body.
 
         :returns: the empty value of this format: ``""`` here.
         """
@@ -355,7 +355,7 @@ class Response:
             return data.decode("utf-8", errors="replace")
 
     def _read_body(self) -> bytes:
-        """Read the whole body, decompressed, within :attr:`max_body_size`."""
+        """Read the whole body, decompressed, within ``max_body_size``."""
         chunks = list(self._iter_body(_CHUNK))
         data = b"".join(chunks)
 
@@ -424,7 +424,7 @@ class Response:
 
 
 class JsonResponse(Response):
-    """An answer with a JSON body; :attr:`object` holds the decoded value.
+    """An answer with a JSON body; ``object`` holds the decoded value.
 
     An empty body gives an empty dictionary. A failed answer whose body is not
     JSON (an HTML page from a proxy) raises the error for its status with an
@@ -512,7 +512,7 @@ def _xml_parser() -> etree.XMLParser:
 
 
 class XmlResponse(Response):
-    """An answer with an XML body; :attr:`object` holds the root element.
+    """An answer with an XML body; ``object`` holds the root element.
 
     Parsing never resolves entities, loads a DTD or touches the network. Servers
     that speak one API differ in its namespace URI, so look elements up by local
@@ -554,7 +554,7 @@ class XmlResponse(Response):
     def parse_error(self) -> str | tuple[str, str | None]:
         """Find the code, message and request id in an XML error body.
 
-        Sets :attr:`request_id` when the body has one.
+        Sets ``request_id`` when the body has one.
 
         :returns: ``(message, code)``; an excerpt when the body is not XML.
         """
@@ -640,7 +640,7 @@ class RawResponse(Response):
     _read_on_init = False
 
     def iter_content(self, chunk_size: int = _CHUNK) -> Iterator[bytes]:
-        """Stream the body, decompressed, within :attr:`max_body_size`.
+        """Stream the body, decompressed, within :attr:`~nubo.Response.max_body_size`.
 
         :param chunk_size: the size of the chunks read from the wire.
         :returns: an iterator of byte chunks.
@@ -654,7 +654,7 @@ class RawResponse(Response):
             self.response.close()
 
     def read(self) -> bytes:
-        """Read the whole body into memory, within :attr:`max_body_size`.
+        """Read the whole body into memory, within :attr:`~nubo.Response.max_body_size`.
 
         :returns: the body, decompressed.
         """

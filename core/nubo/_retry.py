@@ -177,7 +177,7 @@ class RetryPolicy:
 
 
 class RetryState:
-    """The retry bookkeeping of one call: made by :meth:`RetryPolicy.start`.
+    """The retry bookkeeping of one call: made by :meth:`nubo.RetryPolicy.start`.
 
     :param policy: the policy in force.
     :param method: the call's method.
