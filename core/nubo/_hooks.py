@@ -321,8 +321,6 @@ def _load_one(
         # Undo whatever this plugin got as far as registering.
         if obj is not None and pm.is_registered(obj):
             pm.unregister(obj)
-        elif pm.get_plugin(entry_point.name) is obj and obj is not None:
-            pm.unregister(name=entry_point.name)
 
         cause = f"{type(exc).__name__}: {_REDACTOR.text(str(exc))}"
         log.warning(
