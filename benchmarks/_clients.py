@@ -28,6 +28,7 @@ __all__ = [
     "KEY",
     "ONE_CALL",
     "REGION",
+    "REQUEST_ONLY",
     "SECRET",
     "FloorClient",
     "isolate_from_aws",
@@ -114,34 +115,79 @@ class FloorClient:
     def list_nodes(self) -> list[dict[str, Any]]:
         """List every instance as a plain dict.
 
-        :returns: one dict per instance: id, name, state, type, image, zone,
-            launch time, addresses and tags.
+        :returns: one dict per instance, with the fields nubo's nodes carry:
+            id, name, state, type, image, zone, addresses, groups, volumes,
+            tags and more.
         """
         nodes = []
         for root in self.pages():
-            for item in root.iterfind(
-                f"{_NS}reservationSet/{_NS}item/{_NS}instancesSet/{_NS}item"
-            ):
-                nodes.append(_floor_instance(item))
+            for reservation in root.iterfind(f"{_NS}reservationSet/{_NS}item"):
+                for item in reservation.iterfind(f"{_NS}instancesSet/{_NS}item"):
+                    nodes.append(_floor_instance(item, reservation))
         return nodes
 
 
-def _floor_instance(item: Any) -> dict[str, Any]:
+def _floor_instance(item: Any, reservation: Any) -> dict[str, Any]:
+    # The fields nubo's parser reads, each found by its namespaced path.
+    def get(path: str) -> str | None:
+        return item.findtext(path.replace("/", f"/{_NS}").join((_NS, "")))
+
     tags = {
-        tag.findtext(f"{_NS}key"): tag.findtext(f"{_NS}value")
+        tag.findtext(f"{_NS}key"): tag.findtext(f"{_NS}value") or ""
         for tag in item.iterfind(f"{_NS}tagSet/{_NS}item")
     }
+    interfaces = item.findall(f"{_NS}networkInterfaceSet/{_NS}item")
+    private = [get("privateIpAddress")]
+    public = [get("ipAddress")]
+    for interface in interfaces:
+        for address in interface.iterfind(f"{_NS}privateIpAddressesSet/{_NS}item"):
+            private.append(address.findtext(f"{_NS}privateIpAddress"))
+            public.append(address.findtext(f"{_NS}association/{_NS}publicIp"))
+
     return {
-        "id": item.findtext(f"{_NS}instanceId"),
+        "id": get("instanceId"),
         "name": tags.get("Name"),
-        "state": item.findtext(f"{_NS}instanceState/{_NS}name"),
-        "type": item.findtext(f"{_NS}instanceType"),
-        "image": item.findtext(f"{_NS}imageId"),
-        "zone": item.findtext(f"{_NS}placement/{_NS}availabilityZone"),
-        "launch_time": item.findtext(f"{_NS}launchTime"),
-        "public_ips": [item.findtext(f"{_NS}ipAddress")],
-        "private_ips": [item.findtext(f"{_NS}privateIpAddress")],
+        "state": get("instanceState/name"),
+        "state_code": int(get("instanceState/code") or 0),
+        "instance_type": get("instanceType"),
+        "image_id": get("imageId"),
+        "key_name": get("keyName"),
+        "launch_time": get("launchTime"),
+        "availability_zone": get("placement/availabilityZone"),
+        "public_ips": list(dict.fromkeys(ip for ip in public if ip)),
+        "private_ips": list(dict.fromkeys(ip for ip in private if ip)),
+        "public_dns_name": get("dnsName"),
+        "private_dns_name": get("privateDnsName"),
+        "subnet_id": get("subnetId"),
+        "vpc_id": get("vpcId"),
+        "security_groups": [
+            {
+                "id": group.findtext(f"{_NS}groupId"),
+                "name": group.findtext(f"{_NS}groupName"),
+            }
+            for group in item.iterfind(f"{_NS}groupSet/{_NS}item")
+        ],
+        "block_device_mappings": [
+            {
+                "device_name": device.findtext(f"{_NS}deviceName"),
+                "volume_id": device.findtext(f"{_NS}ebs/{_NS}volumeId"),
+                "status": device.findtext(f"{_NS}ebs/{_NS}status"),
+                "delete_on_termination": device.findtext(
+                    f"{_NS}ebs/{_NS}deleteOnTermination"
+                )
+                == "true",
+            }
+            for device in item.iterfind(f"{_NS}blockDeviceMapping/{_NS}item")
+        ],
+        "root_device_name": get("rootDeviceName"),
+        "root_device_type": get("rootDeviceType"),
+        "architecture": get("architecture"),
+        "platform": get("platform"),
+        "virtualization_type": get("virtualizationType"),
+        "client_token": get("clientToken"),
         "tags": tags,
+        "reservation_id": reservation.findtext(f"{_NS}reservationId"),
+        "owner_id": reservation.findtext(f"{_NS}ownerId"),
     }
 
 
@@ -233,6 +279,19 @@ ONE_CALL: dict[str, Callable[[Any], Any]] = {
     "floor": lambda floor: floor.list_nodes(),
     "libcloud": lambda driver: driver.list_nodes(),
     "boto3": lambda client: client.describe_instances()["Reservations"],
+}
+
+#: The request layer alone: one signed call, its answer read into an lxml tree,
+#: no model built. Shows what nubo's core costs apart from the provider's parser.
+REQUEST_ONLY: dict[str, Callable[[Any], Any]] = {
+    "nubo-request": lambda driver: (
+        driver.connection.request(
+            "/",
+            data={"Action": "DescribeInstances", "Version": "2016-11-15"},
+            method="POST",
+        ).object
+    ),
+    "floor-request": lambda floor: next(floor.pages()),
 }
 
 #: Every instance of a fleet, by client; a "nubo-iter" entry drops each node.

@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from benchmarks._fleet import PAGE_SIZE
+
 __all__ = ["copy_to_docs", "machine", "summarize", "write"]
 
 log = logging.getLogger(__name__)
@@ -103,6 +105,16 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                 f"{small['nubo']:.0f} µs / {small['floor']:.0f} µs",
             )
         )
+        if "nubo-request" in small:
+            targets.append(
+                _target(
+                    "(diagnostic) request layer only: nubo / floor",
+                    small["nubo-request"] / small["floor-request"],
+                    1.15,
+                    True,
+                    f"{small['nubo-request']:.0f} µs / {small['floor-request']:.0f} µs",
+                )
+            )
         targets.append(
             _target(
                 "small calls: nubo / libcloud",
@@ -156,7 +168,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         }
         flat = dict(sorted(flat.items()))
         medians["flat"] = {str(size): peaks for size, peaks in flat.items()}
-        smallest, largest = min(flat), max(flat)
+        # Flat as the fleet grows: from the smallest fleet of several pages on.
+        paged = [size for size in flat if size > PAGE_SIZE] or list(flat)
+        smallest, largest = min(paged), max(paged)
         targets.append(
             _target(
                 f"iterator peak memory, {largest:,} / {smallest:,} instances",
@@ -247,6 +261,16 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 f"{small['nubo'] / small[name]:.2f}",
             ]
             for name in ("nubo", "floor", "libcloud", "boto3")
+        ]
+        rows += [
+            [
+                f"{name} (request layer only)",
+                f"{small[name + '-request']:.0f}",
+                f"{small[name + '-request'] / small['floor-request']:.2f}",
+                " ",
+            ]
+            for name in ("nubo", "floor")
+            if name + "-request" in small
         ]
         tables.append(
             (
@@ -365,7 +389,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     rows = [
         [
             t["name"],
-            f"{t['figure']:.2f}",
+            f"{t['figure']:.3f}",
             t["target"],
             "met" if t["met"] else "missed",
             t["shown"],
@@ -376,10 +400,12 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     return tables
 
 
-def _machine_line(info: dict[str, Any]) -> str:
+def _machine_line(results: dict[str, Any]) -> str:
+    info = results["machine"]
     versions = info["versions"]
+    kind = "A quick run" if results.get("quick") else "Measured"
     return (
-        f"Measured on {info['date']}: {info['cores']} cores ({info['cpu']}),"
+        f"{kind} on {info['date']}: {info['cores']} cores ({info['cpu']}),"
         f" {info['system']}, {info['implementation']} {info['python']};"
         f" nubo {versions['nubo']}, apache-libcloud {versions['apache-libcloud']},"
         f" boto3 {versions['boto3']}, requests {versions['requests']},"
@@ -393,7 +419,7 @@ def markdown(results: dict[str, Any]) -> str:
     :param results: the results with their ``summary`` and ``machine``.
     :returns: the markdown text.
     """
-    lines = ["# nubo benchmarks", "", _machine_line(results["machine"]), ""]
+    lines = ["# nubo benchmarks", "", _machine_line(results), ""]
     for title, header, rows in _tables(results):
         lines += [f"## {title}", ""]
         lines.append("| " + " | ".join(header) + " |")
@@ -409,7 +435,7 @@ def restructuredtext(results: dict[str, Any]) -> str:
     :param results: the results with their ``summary`` and ``machine``.
     :returns: the text, with a rubric before each table.
     """
-    lines = [_machine_line(results["machine"]), ""]
+    lines = [_machine_line(results), ""]
     for title, header, rows in _tables(results):
         lines += [f".. rubric:: {title}", "", ".. list-table::", "   :header-rows: 1"]
         lines.append("")
@@ -419,6 +445,14 @@ def restructuredtext(results: dict[str, Any]) -> str:
             lines += [f"     - {cell}" for cell in rest]
         lines.append("")
     return "\n".join(lines)
+
+
+def _color(name: str) -> str:
+    return "#2a6f97" if name.startswith("nubo") else "#9aa5b1"
+
+
+def _label(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 # -- the chart ---------------------------------------------------------------------
@@ -466,7 +500,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         panels.append(
             (
                 "nubo hooks (µs per call)",
-                {"no plugin": hooks["none"], "3 no-op": hooks["three"]},
+                {"nubo, no plugin": hooks["none"], "nubo, 3 plugins": hooks["three"]},
             )
         )
     if "threads" in medians:
@@ -482,14 +516,15 @@ def chart(results: dict[str, Any], path: Path) -> None:
     for axis in axes.flat[len(panels) :]:
         axis.set_visible(False)
     for axis, (title, bars) in zip(axes.flat, panels, strict=False):
-        names = list(bars)
-        colors = ["#2a6f97" if n.startswith("nubo") else "#9aa5b1" for n in names]
-        drawn = axis.bar(range(len(names)), list(bars.values()), color=colors)
-        axis.bar_label(drawn, fmt="%.3g", fontsize=8)
+        names = [name.replace("-", "\n", 1) for name in bars]
+        colors = [_color(name) for name in bars]
+        values = list(bars.values())
+        drawn = axis.bar(range(len(names)), values, color=colors)
+        axis.bar_label(drawn, labels=[_label(v) for v in values], fontsize=8)
         axis.set_xticks(range(len(names)), names, fontsize=8)
         axis.set_title(title, fontsize=10)
         axis.margins(y=0.15)
-    figure.suptitle(_machine_line(results["machine"]), fontsize=7, wrap=True)
+    figure.suptitle(_machine_line(results), fontsize=7, wrap=True)
     figure.tight_layout()
     figure.savefig(path, dpi=90)
     plt.close(figure)

@@ -57,7 +57,7 @@ class Settings:
     calls: int = 500
     fleet: int = 10_000
     fleet_rounds: int = 3
-    flat_sizes: tuple[int, ...] = (1_000, 30_000)
+    flat_sizes: tuple[int, ...] = (1_000, 2_000, 30_000)
     cold_rounds: int = 15
     thread_rounds: int = 3
     thread_calls: int = 40
@@ -68,7 +68,7 @@ QUICK = Settings(
     rounds=3,
     calls=200,
     fleet_rounds=1,
-    flat_sizes=(1_000, 20_000),
+    flat_sizes=(1_000, 2_000, 20_000),
     cold_rounds=5,
     thread_rounds=1,
     thread_calls=20,
@@ -94,21 +94,25 @@ def _per_call(function: Callable[[], object], calls: int) -> float:
 def small_calls(settings: Settings) -> dict[str, list[float]]:
     """Time one small ``list_nodes`` per client, ``settings.calls`` times a round.
 
+    The request layers of nubo and of the floor are timed too, without any
+    parsing into models, to tell the core's cost from the provider parser's.
+
     :param settings: how much to run.
     :returns: seconds per call, one figure per round, by client.
     """
-    samples: dict[str, list[float]] = {name: [] for name in _clients.CLIENTS}
+    names = [*_clients.CLIENTS, *_clients.REQUEST_ONLY]
+    samples: dict[str, list[float]] = {name: [] for name in names}
     with ServerProcess(1) as server:
         calls = {}
-        for name in _clients.CLIENTS:
-            handle = _clients.make(name, server.port)
-            one = _clients.ONE_CALL[name]
+        for name in names:
+            handle = _clients.make(name.split("-")[0], server.port)
+            one = _clients.ONE_CALL.get(name) or _clients.REQUEST_ONLY[name]
             calls[name] = _bind(one, handle)
             for _ in range(20):
                 calls[name]()
 
         for round_number in range(settings.rounds):
-            for name in _turn(_clients.CLIENTS, round_number):
+            for name in _turn(names, round_number):
                 samples[name].append(_per_call(calls[name], settings.calls))
     return samples
 
