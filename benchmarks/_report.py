@@ -223,6 +223,9 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
                     "throughput": _median([r["throughput"] for r in runs]),
                     "errors": sum(int(r["errors"]) for r in runs),
                     "calls": sum(int(r["calls"]) for r in runs),
+                    "error_kinds": sorted(
+                        {kind for r in runs for kind in r.get("error_kinds", ())}
+                    ),
                 }
                 for count, runs in by_count.items()
             }
@@ -373,7 +376,8 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                         count,
                         f"{figures['throughput']:.0f}",
                         f"{figures['throughput'] / one:.2f}",
-                        f"{figures['errors']} of {figures['calls']}",
+                        f"{figures['errors']} of {figures['calls']}"
+                        + _kinds(figures["error_kinds"]),
                     ]
                 )
         tables.append(
@@ -398,6 +402,10 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     ]
     tables.append(("Targets", ["figure", "ratio", "target", "result", "from"], rows))
     return tables
+
+
+def _kinds(kinds: Sequence[str]) -> str:
+    return f" ({', '.join(kinds)})" if kinds else ""
 
 
 def _machine_line(results: dict[str, Any]) -> str:

@@ -287,25 +287,30 @@ def hooks(settings: Settings) -> dict[str, list[float]]:
 # -- 5. threads --------------------------------------------------------------------
 
 
-def _hammer(call: Callable[[], Any], threads: int, calls: int) -> dict[str, float]:
+def _hammer(call: Callable[[], Any], threads: int, calls: int) -> dict[str, Any]:
     """Make ``calls`` calls on each of ``threads`` threads; count what failed."""
     errors = 0
+    kinds: set[str] = set()
     lock = threading.Lock()
     start = threading.Barrier(threads + 1)
 
     def work() -> None:
         nonlocal errors
         failed = 0
+        seen: set[str] = set()
         start.wait()
         for _ in range(calls):
             try:
                 result = call()
                 if len(result) != 1:
                     failed += 1
-            except Exception:
+                    seen.add(f"{len(result)} nodes instead of 1")
+            except Exception as exc:
                 failed += 1
+                seen.add(type(exc).__name__)
         with lock:
             errors += failed
+            kinds.update(seen)
 
     workers = [threading.Thread(target=work) for _ in range(threads)]
     for worker in workers:
@@ -323,17 +328,18 @@ def _hammer(call: Callable[[], Any], threads: int, calls: int) -> dict[str, floa
         "errors": errors,
         "seconds": seconds,
         "throughput": (total - errors) / seconds,
+        "error_kinds": sorted(kinds),
     }
 
 
-def threads(settings: Settings) -> dict[str, dict[str, list[dict[str, float]]]]:
+def threads(settings: Settings) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Share one driver between 1 and 8 threads against a slow server.
 
     :param settings: how much to run.
     :returns: per client, per thread count, one measurement per round.
     """
     clients = ("nubo", "libcloud")
-    samples: dict[str, dict[str, list[dict[str, float]]]] = {
+    samples: dict[str, dict[str, list[dict[str, Any]]]] = {
         name: {"1": [], "8": []} for name in clients
     }
     with ServerProcess(1, latency_ms=settings.latency_ms) as server:
@@ -381,6 +387,17 @@ def run_all(settings: Settings, only: Sequence[str] = ()) -> dict[str, Any]:
     return results
 
 
+def _nubo_ec2_problem() -> str | None:
+    """Say why nubo's EC2 driver cannot be measured, if it cannot."""
+    import nubo
+
+    try:
+        nubo.get_driver("ec2")
+    except nubo.errors.NuboError as exc:
+        return f"nubo's EC2 driver cannot be loaded, so nothing can be compared: {exc}"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and write the report.
 
@@ -405,6 +422,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     _clients.isolate_from_aws()
+    problem = _nubo_ec2_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return 2
+
     settings = QUICK if args.quick else Settings()
     started = time.perf_counter()
     results = run_all(settings, args.only or ())
