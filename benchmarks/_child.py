@@ -1,8 +1,9 @@
 """What the benchmarks run in a fresh interpreter, one client at a time.
 
 ``python -m benchmarks._child fleet CLIENT PORT`` lists a whole fleet and prints,
-as JSON, the wall time of the listing, the instances counted, the resident memory
-before it and the peak resident memory of the process (``ru_maxrss``).
+as JSON, the wall and CPU time of the listing, the instances counted, the
+resident memory before it and the peak resident memory of the process
+(``ru_maxrss``).
 
 The cold start is timed by :data:`COLD_PROBES`, run with ``python -I -c`` so that
 nothing of this package is imported first.
@@ -26,8 +27,8 @@ _COLD_TAIL = (
     "import json\nprint(json.dumps({'seconds': finished - started}))\n"
 )
 
-#: Import, look up the driver and make it: the code each client's user writes.
-COLD_PROBES = {
+# Import, look up the driver and make it: the code each client's user writes.
+_COLD_BODIES = {
     "nubo": (
         "import nubo\n"
         "driver = nubo.get_driver('ec2')('AKIDNUBOBENCHEXAMPLE', 'not-a-secret',"
@@ -47,8 +48,10 @@ COLD_PROBES = {
         " aws_secret_access_key='not-a-secret')\n"
     ),
 }
+
+#: Whole programs that time a cold start and print ``{"seconds": ...}``.
 COLD_PROBES = {
-    name: _COLD_HEAD + body + _COLD_TAIL for name, body in COLD_PROBES.items()
+    name: _COLD_HEAD + body + _COLD_TAIL for name, body in _COLD_BODIES.items()
 }
 
 
@@ -64,20 +67,23 @@ def fleet(client: str, port: int) -> dict[str, float]:
 
     :param client: a key of :data:`benchmarks._clients.ALL_PAGES`.
     :param port: the canned server's port.
-    :returns: ``seconds``, ``count``, ``rss_before_kib`` and ``peak_rss_kib``.
+    :returns: ``seconds`` (wall), ``cpu_seconds`` (this process's), ``count``,
+        ``rss_before_kib`` and ``peak_rss_kib``.
     """
     from benchmarks import _clients
 
     handle = _clients.make(client.split("-")[0], port)
     before = _rss_kib()
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     count = _clients.ALL_PAGES[client](handle)
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "seconds": seconds,
+        "cpu_seconds": cpu_seconds,
         "count": count,
         "rss_before_kib": before,
         "peak_rss_kib": peak,

@@ -94,11 +94,14 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
     targets: list[dict[str, Any]] = []
 
     if "small" in work:
-        small = {k: _median(v) * 1e6 for k, v in work["small"].items()}
+        small = {k: _median(v["cpu"]) * 1e6 for k, v in work["small"].items()}
         medians["small"] = small
+        medians["small_wall"] = {
+            k: _median(v["wall"]) * 1e6 for k, v in work["small"].items()
+        }
         targets.append(
             _target(
-                "small calls: nubo / floor",
+                "small calls, client CPU: nubo / floor",
                 small["nubo"] / small["floor"],
                 1.15,
                 True,
@@ -108,7 +111,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         if "nubo-request" in small:
             targets.append(
                 _target(
-                    "(diagnostic) request layer only: nubo / floor",
+                    "(diagnostic) request layer alone, client CPU: nubo / floor",
                     small["nubo-request"] / small["floor-request"],
                     1.15,
                     True,
@@ -117,7 +120,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
             )
         targets.append(
             _target(
-                "small calls: nubo / libcloud",
+                "small calls, client CPU: nubo / libcloud",
                 small["nubo"] / small["libcloud"],
                 0.7,
                 True,
@@ -130,6 +133,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         for name, runs in work["fleet"]["runs"].items():
             fleet[name] = {
                 "seconds": _median([r["seconds"] for r in runs]),
+                "cpu_seconds": _median([r.get("cpu_seconds", 0.0) for r in runs]),
                 "peak_mib": _median([r["peak_rss_kib"] / _MIB for r in runs]),
                 "growth_mib": _median(
                     [(r["peak_rss_kib"] - r["rss_before_kib"]) / _MIB for r in runs]
@@ -203,11 +207,14 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         )
 
     if "hooks" in work:
-        hooks = {k: _median(v) * 1e6 for k, v in work["hooks"].items()}
+        hooks = {k: _median(v["cpu"]) * 1e6 for k, v in work["hooks"].items()}
         medians["hooks"] = hooks
+        medians["hooks_wall"] = {
+            k: _median(v["wall"]) * 1e6 for k, v in work["hooks"].items()
+        }
         targets.append(
             _target(
-                "three no-op hook plugins / none",
+                "hooks, client CPU: three no-op plugins / none",
                 hooks["three"] / hooks["none"],
                 1.05,
                 True,
@@ -255,13 +262,15 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
     tables = []
 
     if "small" in medians:
-        small = medians["small"]
+        small, wall = medians["small"], medians["small_wall"]
         rows = [
             [
                 name,
                 f"{small[name]:.0f}",
                 f"{small[name] / small['floor']:.2f}",
                 f"{small['nubo'] / small[name]:.2f}",
+                f"{wall[name]:.0f}",
+                f"{wall[name] / wall['floor']:.2f}",
             ]
             for name in ("nubo", "floor", "libcloud", "boto3")
         ]
@@ -271,6 +280,8 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 f"{small[name + '-request']:.0f}",
                 f"{small[name + '-request'] / small['floor-request']:.2f}",
                 " ",
+                f"{wall[name + '-request']:.0f}",
+                f"{wall[name + '-request'] / wall['floor-request']:.2f}",
             ]
             for name in ("nubo", "floor")
             if name + "-request" in small
@@ -279,7 +290,14 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
             (
                 f"Small calls: list a fleet of 1 instance, {settings['calls']} calls"
                 f" a round, median of {settings['rounds']} rounds",
-                ["client", "µs per call", "vs floor", "nubo vs client"],
+                [
+                    "client",
+                    "CPU µs per call",
+                    "vs floor",
+                    "nubo vs client",
+                    "wall µs per call",
+                    "vs floor",
+                ],
                 rows,
             )
         )
@@ -292,6 +310,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                 name,
                 f"{fleet[name]['seconds']:.2f}",
                 f"{fleet[name]['seconds'] / libcloud['seconds']:.2f}",
+                f"{fleet[name]['cpu_seconds']:.2f}",
                 f"{fleet[name]['peak_mib']:.0f}",
                 f"{fleet[name]['peak_mib'] / libcloud['peak_mib']:.2f}",
                 f"{fleet[name]['growth_mib']:.0f}",
@@ -307,6 +326,7 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
                     "client",
                     "wall s",
                     "vs libcloud",
+                    "CPU s",
                     "peak MiB",
                     "vs libcloud",
                     "MiB grown while listing",
@@ -348,19 +368,27 @@ def _tables(results: dict[str, Any]) -> list[tuple[str, list[str], list[list[str
         )
 
     if "hooks" in medians:
-        hooks = medians["hooks"]
+        hooks, wall = medians["hooks"], medians["hooks_wall"]
         rows = [
-            ["no hook plugin", f"{hooks['none']:.0f}", "1.00"],
+            [
+                "no hook plugin",
+                f"{hooks['none']:.0f}",
+                "1.00",
+                f"{wall['none']:.0f}",
+                "1.00",
+            ],
             [
                 "three no-op plugins",
                 f"{hooks['three']:.0f}",
                 f"{hooks['three'] / hooks['none']:.2f}",
+                f"{wall['three']:.0f}",
+                f"{wall['three'] / wall['none']:.2f}",
             ],
         ]
         tables.append(
             (
                 "Hooks: nubo's small call, every hook implemented by each plugin",
-                ["nubo", "µs per call", "vs none"],
+                ["nubo", "CPU µs per call", "vs none", "wall µs per call", "vs none"],
                 rows,
             )
         )
@@ -481,7 +509,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
     panels = []
     if "small" in medians:
         small = medians["small"]
-        panels.append(("Small calls (µs per call)", dict(small)))
+        panels.append(("Small calls (client CPU µs per call)", dict(small)))
     if "fleet" in medians:
         fleet = medians["fleet"]
         panels.append(
@@ -507,7 +535,7 @@ def chart(results: dict[str, Any], path: Path) -> None:
         hooks = medians["hooks"]
         panels.append(
             (
-                "nubo hooks (µs per call)",
+                "nubo hooks (client CPU µs per call)",
                 {"nubo, no plugin": hooks["none"], "nubo, 3 plugins": hooks["three"]},
             )
         )

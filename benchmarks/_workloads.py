@@ -64,6 +64,10 @@ class Settings:
     latency_ms: float = 20.0
 
 
+#: Calls of one client in a row, inside a round.
+BATCH = 25
+
+#: Fewer rounds and calls, for a run of about a minute.
 QUICK = Settings(
     rounds=3,
     calls=200,
@@ -81,27 +85,54 @@ def _turn(names: Sequence[str], round_number: int) -> list[str]:
     return list(names[shift:]) + list(names[:shift])
 
 
-def _per_call(function: Callable[[], object], calls: int) -> float:
-    started = time.perf_counter()
+def _spend(function: Callable[[], object], calls: int) -> tuple[float, float]:
+    """Make ``calls`` calls; return the wall and the CPU seconds they took."""
+    wall, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         function()
-    return (time.perf_counter() - started) / calls
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def _interleaved(
+    calls: dict[str, Callable[[], object]], count: int, round_number: int
+) -> dict[str, tuple[float, float]]:
+    """One round: ``count`` calls of each, in batches that take turns.
+
+    The machine is shared, so its load changes within a round; batches of
+    :data:`BATCH` calls, each client in turn, spread a busy spell over every
+    client instead of landing on one.
+
+    :returns: wall and CPU seconds per call, by name.
+    """
+    spent = {name: (0.0, 0.0) for name in calls}
+    batches = max(1, count // BATCH)
+    for batch in range(batches):
+        for name in _turn(list(calls), round_number + batch):
+            wall, cpu = _spend(calls[name], BATCH)
+            spent[name] = (spent[name][0] + wall, spent[name][1] + cpu)
+    made = batches * BATCH
+    return {name: (wall / made, cpu / made) for name, (wall, cpu) in spent.items()}
+
+
+def _samples(names: Sequence[str]) -> dict[str, dict[str, list[float]]]:
+    return {name: {"wall": [], "cpu": []} for name in names}
 
 
 # -- 1. small calls ----------------------------------------------------------------
 
 
-def small_calls(settings: Settings) -> dict[str, list[float]]:
+def small_calls(settings: Settings) -> dict[str, dict[str, list[float]]]:
     """Time one small ``list_nodes`` per client, ``settings.calls`` times a round.
 
     The request layers of nubo and of the floor are timed too, without any
     parsing into models, to tell the core's cost from the provider parser's.
 
     :param settings: how much to run.
-    :returns: seconds per call, one figure per round, by client.
+    :returns: by client, ``wall`` and ``cpu`` (this process's CPU time) seconds
+        per call, one figure per round.
     """
     names = [*_clients.CLIENTS, *_clients.REQUEST_ONLY]
-    samples: dict[str, list[float]] = {name: [] for name in names}
+    samples = _samples(names)
     with ServerProcess(1) as server:
         calls = {}
         for name in names:
@@ -112,8 +143,10 @@ def small_calls(settings: Settings) -> dict[str, list[float]]:
                 calls[name]()
 
         for round_number in range(settings.rounds):
-            for name in _turn(names, round_number):
-                samples[name].append(_per_call(calls[name], settings.calls))
+            figures = _interleaved(calls, settings.calls, round_number)
+            for name, (wall, cpu) in figures.items():
+                samples[name]["wall"].append(wall)
+                samples[name]["cpu"].append(cpu)
     return samples
 
 
@@ -254,15 +287,16 @@ def _noop_plugin() -> object:
     return NoopPlugin()
 
 
-def hooks(settings: Settings) -> dict[str, list[float]]:
+def hooks(settings: Settings) -> dict[str, dict[str, list[float]]]:
     """Time nubo's small call with no hook plugin and with three no-op ones.
 
     :param settings: how much to run.
-    :returns: seconds per call, one figure per round, for ``none`` and ``three``.
+    :returns: for ``none`` and ``three``, ``wall`` and ``cpu`` seconds per call,
+        one figure per round.
     """
     import nubo
 
-    samples: dict[str, list[float]] = {"none": [], "three": []}
+    samples = _samples(("none", "three"))
     plugins = [_noop_plugin() for _ in range(3)]
     with ServerProcess(1) as server:
         driver = _clients.make("nubo", server.port)
@@ -270,17 +304,27 @@ def hooks(settings: Settings) -> dict[str, list[float]]:
         for _ in range(20):
             call()
 
+        # The plugins come and go between batches, so both variants see the
+        # same spells of load.
+        variants = ("none", "three")
+        batches = max(1, settings.calls // BATCH)
         for round_number in range(settings.rounds):
-            for variant in _turn(("none", "three"), round_number):
-                if variant == "three":
-                    for number, plugin in enumerate(plugins):
-                        nubo.register_plugin(plugin, f"bench-noop-{number}")
-                try:
-                    call()
-                    samples[variant].append(_per_call(call, settings.calls))
-                finally:
-                    for plugin in plugins:
-                        nubo.unregister_plugin(plugin)
+            spent = {variant: (0.0, 0.0) for variant in variants}
+            for batch in range(batches):
+                for variant in _turn(variants, round_number + batch):
+                    if variant == "three":
+                        for number, plugin in enumerate(plugins):
+                            nubo.register_plugin(plugin, f"bench-noop-{number}")
+                    try:
+                        call()
+                        wall, cpu = _spend(call, BATCH)
+                    finally:
+                        for plugin in plugins:
+                            nubo.unregister_plugin(plugin)
+                    spent[variant] = (spent[variant][0] + wall, spent[variant][1] + cpu)
+            for variant, (wall, cpu) in spent.items():
+                samples[variant]["wall"].append(wall / (batches * BATCH))
+                samples[variant]["cpu"].append(cpu / (batches * BATCH))
     return samples
 
 
