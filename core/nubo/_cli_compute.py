@@ -129,7 +129,7 @@ def add_global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> No
         action="append",
         type=_ex_argument,
         default=default([]),
-        help="a provider extra for the driver; VALUE is read as JSON when it is",
+        help="a provider extra for the driver; VALUE is read as JSON when it parses",
     )
 
 
@@ -753,6 +753,18 @@ def _wait_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+#: For each action: what it is called while under way, and once done.
+_ACTION_WORDS = {
+    "reboot": ("rebooting", "rebooted"),
+    "start": ("starting", "started"),
+    "stop": ("stopping", "stopped"),
+    "destroy": ("destroying", "destroyed"),
+    "delete": ("deleting", "deleted"),
+    "attach": ("attaching", "attached"),
+    "detach": ("detaching", "detached"),
+}
+
+
 def _act_on_each(
     ctx: Context,
     kind: str,
@@ -765,14 +777,15 @@ def _act_on_each(
     results: list[dict[str, Any]] = []
     ctx.result("action", results)
     ctx.journal.todo = [_describe(model) for model in models]
+    doing, done = _ACTION_WORDS[action]
 
     for model in models:
         ctx.journal.todo.pop(0)
         described = f"{kind} {_describe(model)}"
-        with ctx.journal.step(f"{action} {described}", check(model)):
+        with ctx.journal.step(f"{doing} {described}", check(model)):
             accepted = call(model)
-        verb = action if accepted else f"{action} refused"
-        ctx.journal.done.append(f"{verb} {described}")
+        outcome = done if accepted else f"refused to {action}"
+        ctx.journal.done.append(f"{outcome} {described}")
         results.append(
             {
                 "id": model.id,
@@ -816,7 +829,7 @@ def _nodes_create_arguments(parser: argparse.ArgumentParser) -> None:
         action="append",
         type=_ex_argument,
         default=[],
-        help="a provider extra for create_node; VALUE is read as JSON when it is",
+        help="a provider extra for create_node; VALUE is read as JSON when it parses",
     )
     parser.add_argument("--wait", action="store_true", help="wait until the nodes run")
     _wait_arguments(parser)
@@ -1191,7 +1204,7 @@ def _keys_create(ctx: Context, args: argparse.Namespace) -> None:
 
     record = to_record(pair)
     if pair.private_key:
-        record["private_key_file"] = str(path)
+        record["private_key_file"] = str(path.resolve())
     else:
         path.unlink(missing_ok=True)
         log.warning(
