@@ -219,11 +219,16 @@ def config_path(environ: Mapping[str, str]) -> tuple[Path, bool]:
 
 
 def _read_private_file(path: Path) -> str | None:
-    """Read a file that only its owner may read; ``None`` when it is missing."""
+    """Read a file that only its owner may use; ``None`` when it is missing."""
+    # Non-blocking, so that a FIFO put in the file's place cannot hang nubo;
+    # it has no effect on a regular file.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = open(path, "rb")  # noqa: SIM115 - closed below, after fstat
+        fd = os.open(path, flags)
     except FileNotFoundError:
         return None
+    except IsADirectoryError:
+        raise _not_a_file(path) from None
     except OSError as error:
         raise InvalidArgumentError(
             f"cannot read the nubo config file {path}: {error.strerror}; fix its "
@@ -231,20 +236,18 @@ def _read_private_file(path: Path) -> str | None:
             argument="config",
         ) from None
 
-    with handle:
-        # The open file is checked, not the path, so that the file read is the
-        # one whose permissions were seen.
-        mode = os.fstat(handle.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise InvalidArgumentError(
-                f"the nubo config file {path} is not a regular file; point "
-                "NUBO_CONFIG at a TOML file",
-                argument="config",
-            )
+    # The open file is checked, not the path, so that the file read is the one
+    # whose permissions were seen.
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise _not_a_file(path)
+
+    with os.fdopen(fd, "rb") as handle:
         if os.name == "posix" and mode & _LOOSE_BITS:
             raise InvalidArgumentError(
                 f"refusing to read the nubo config file {path}: its group or "
-                f"others may read it (mode {stat.S_IMODE(mode):03o}) and it can "
+                f"others may use it (mode {stat.S_IMODE(mode):03o}) and it can "
                 f"hold secrets; run `chmod 600 {path}` and try again",
                 argument="config",
             )
@@ -257,6 +260,14 @@ def _read_private_file(path: Path) -> str | None:
             f"the nubo config file {path} is not UTF-8 text; save it as UTF-8",
             argument="config",
         ) from None
+
+
+def _not_a_file(path: Path) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"the nubo config file {path} is not a regular file; point NUBO_CONFIG at "
+        "a TOML file",
+        argument="config",
+    )
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
