@@ -813,6 +813,10 @@ def _node_id_argument(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("id", metavar="NODE", help="the node's id")
 
 
+def _image_id_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("id", metavar="IMAGE", help="the image's id")
+
+
 def _nodes_create_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="+", metavar="NAME", help="names of the nodes")
     parser.add_argument("--size", required=True, metavar="ID", help="the size's id")
@@ -1340,7 +1344,7 @@ RESOURCES: dict[str, list[Verb]] = {
             "show",
             "show one image",
             [_IMAGE_LOOKUP],
-            _node_id_argument,
+            _image_id_argument,
             _images_show,
         ),
         Verb(
