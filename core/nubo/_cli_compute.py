@@ -1208,7 +1208,9 @@ def _keys_create(ctx: Context, args: argparse.Namespace) -> None:
 
     record = to_record(pair)
     if pair.private_key:
+        extra = record.pop("extra")
         record["private_key_file"] = str(path.resolve())
+        record["extra"] = extra
     else:
         path.unlink(missing_ok=True)
         log.warning(
