@@ -17,7 +17,6 @@ or does not support the verb, a config file that cannot be used), 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import logging
 import os
@@ -334,6 +333,8 @@ def _make_driver(ctx: Context) -> NodeDriver:
 
 def _check_credentials(ctx: Context) -> None:
     """Refuse, before any call, a provider that needs credentials none gave."""
+    import inspect
+
     try:
         parameters = inspect.signature(ctx.driver_cls).parameters
     except (TypeError, ValueError):
@@ -517,24 +518,29 @@ def _one_line(text: str) -> str:
 
 
 class _Formatter(logging.Formatter):
-    def __init__(self, scrub: Scrubber, fmt: str) -> None:
+    """Format a record, then scrub it of credentials, traceback included."""
+
+    def __init__(self, scrub: Scrubber, fmt: str | None) -> None:
         super().__init__(fmt)
         self._scrub = scrub
+        self._short = fmt is None
 
     def format(self, record: logging.LogRecord) -> str:
-        return self._scrub(super().format(record))
+        text = super().format(record)
+        if self._short:
+            text = f"nubo: {record.levelname.lower()}: {text}"
+        return self._scrub(text)
 
 
 def _log_to(err: TextIO, debug: bool, scrub: Scrubber) -> Callable[[], None]:
     """Send nubo's log records to stderr for this run; return what undoes it."""
     logger = logging.getLogger("nubo")
     handler = logging.StreamHandler(err)
+    fmt: str | None = None
+    level = logging.WARNING
     if debug:
         fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
         level = logging.DEBUG
-    else:
-        fmt = "nubo: %(levelname)s: %(message)s"
-        level = logging.WARNING
     handler.setFormatter(_Formatter(scrub, fmt))
     handler.setLevel(level)
 
@@ -631,7 +637,6 @@ def _not_found(ctx: Context, kind: str, ident: str, listing: str) -> NotFoundErr
         f"no {kind} {ident!r} at the {ctx.provider} provider; see them with "
         f"`{ctx.command(listing, 'list')}`",
         provider=ctx.provider,
-        code="NotFound",
     )
 
 
@@ -700,13 +705,14 @@ def _location(ctx: Context, ident: str | None) -> NodeLocation | None:
 
 
 def _size(ctx: Context, ident: str) -> NodeSize:
-    if not ctx.supports("list_sizes"):
-        return NodeSize(ident, ident, None, None, None, None, ctx.driver)
-
-    for size in ctx.driver.list_sizes():
-        if size.id == ident:
-            return size
-    raise _not_found(ctx, "size", ident, "sizes")
+    if ctx.supports("list_sizes"):
+        for size in ctx.driver.list_sizes():
+            if size.id == ident:
+                return size
+        # A provider may offer sizes its driver does not list yet (a new
+        # instance type): let the provider itself say whether the id is good.
+        log.debug("size %r is not listed; handing the id to the provider", ident)
+    return NodeSize(ident, ident, None, None, None, None, ctx.driver)
 
 
 def _image(ctx: Context, ident: str) -> NodeImage:
@@ -945,7 +951,7 @@ class _Progress:
         parts = [f"{self._names[i]} {states.get(i, '?')}" for i in self._order]
         line = f"{elapsed:4.0f} s  {len(ready)}/{len(self._order)} ready: "
         line += ", ".join(parts)
-        width = max(shutil.get_terminal_size().columns - 1, 20)
+        width = max(_columns(self._ctx.err) - 1, 20)
         self._ctx.err.write("\r\x1b[K" + self._ctx.scrub(_printable(line))[:width])
         self._ctx.err.flush()
         self._shown = True
@@ -955,6 +961,17 @@ class _Progress:
         if self._shown:
             self._ctx.err.write("\n")
             self._ctx.err.flush()
+
+
+def _columns(stream: TextIO) -> int:
+    """The width of the terminal a stream writes to; ``COLUMNS`` comes first."""
+    columns = shutil.get_terminal_size((0, 0)).columns
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(stream.fileno()).columns
+        except (OSError, ValueError, AttributeError):
+            columns = 0
+    return columns if columns > 0 else 80
 
 
 def _printable(text: str) -> str:
@@ -1186,7 +1203,9 @@ def _keys_create(ctx: Context, args: argparse.Namespace) -> None:
     try:
         with ctx.journal.step(
             f"creating key pair {args.name!r}",
-            f"it may have been made: see with `{ctx.command('keys', 'list')}`",
+            f"it may have been made, and then its private key is lost: see with "
+            f"`{ctx.command('keys', 'list')}`, and delete it with "
+            f"`{ctx.command('keys', 'delete', args.name)}`",
         ):
             pair = ctx.driver.create_key_pair(args.name)
     except BaseException:
