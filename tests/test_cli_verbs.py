@@ -31,6 +31,7 @@ class SharedDummy(nubo_dummy.DummyNodeDriver):  # type: ignore[misc]
     cloud: ClassVar[Any] = None
     calls: ClassVar[list[str]] = []
     interrupt_on: ClassVar[str | None] = None
+    key_pair_error: ClassVar[BaseException | None] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("ex_boot_delay", 0)
@@ -47,6 +48,11 @@ class SharedDummy(nubo_dummy.DummyNodeDriver):  # type: ignore[misc]
             raise KeyboardInterrupt
         return bool(super().reboot_node(node))
 
+    def create_key_pair(self, name: str) -> Any:
+        if SharedDummy.key_pair_error is not None:
+            raise SharedDummy.key_pair_error
+        return super().create_key_pair(name)
+
 
 @pytest.fixture(autouse=True)
 def shared(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
@@ -56,6 +62,7 @@ def shared(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[None]:
     SharedDummy.cloud = None
     SharedDummy.calls = []
     SharedDummy.interrupt_on = None
+    SharedDummy.key_pair_error = None
     nubo.register_driver(PROVIDER, SharedDummy)
     yield
     nubo.unregister_driver(PROVIDER)
@@ -252,3 +259,62 @@ def test_a_private_key_given_as_ssh_key_is_refused(
     assert status == 2
     assert "private key" in err
     assert ok(capsys, "nodes", "list") == []
+
+
+def test_ctrl_c_while_making_a_key_pair_leaves_no_key_file(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    SharedDummy.key_pair_error = KeyboardInterrupt()
+
+    status, data, err = run(
+        capsys, "keys", "create", "deploy", "--private-key-file", str(tmp_path / "k")
+    )
+
+    assert status == 130
+    assert data is None
+    assert not (tmp_path / "k").exists()
+    assert "interrupted while creating key pair 'deploy'" in err
+    assert "its private key is lost" in err
+    assert "keys delete deploy" in err
+
+
+def test_an_unexpected_error_is_one_line_without_a_traceback(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    SharedDummy.key_pair_error = ZeroDivisionError("a bug in the driver")
+
+    status, _, err = run(
+        capsys, "keys", "create", "deploy", "--private-key-file", str(tmp_path / "k")
+    )
+
+    assert status == 1
+    [line] = err.splitlines()
+    assert line.startswith("nubo: error: unexpected ZeroDivisionError: a bug")
+    assert "--debug" in line
+    assert not (tmp_path / "k").exists()
+
+    status, _, err = run(
+        capsys,
+        *("--debug", "keys", "create", "deploy"),
+        *("--private-key-file", str(tmp_path / "k")),
+    )
+    assert status == 1
+    assert "Traceback" in err
+
+
+def test_warnings_are_shown_without_debug(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    class Warns(SharedDummy):
+        def list_locations(self) -> Any:
+            logging.getLogger("nubo.test").warning("the %s answered slowly", "cloud")
+            return super().list_locations()
+
+    nubo.register_driver("warning-dummy", Warns)
+    try:
+        status = _cli.main(["-p", "warning-dummy", "locations", "list"])
+    finally:
+        nubo.unregister_driver("warning-dummy")
+
+    assert status == 0
+    assert capsys.readouterr().err == "nubo: warning: the cloud answered slowly\n"
