@@ -1,4 +1,4 @@
-"""The dummy session on the command line's page runs, and prints what it shows."""
+"""The dummy commands on the command line's page run, and print what it shows."""
 
 from __future__ import annotations
 

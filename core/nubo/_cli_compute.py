@@ -172,13 +172,13 @@ class Journal:
 
     :param done: what was done, such as ``"rebooted node 'web-1' (node-a)"``.
     :param doing: what is under way, and what to tell when it is cut short.
-    :param todo: what has not been started yet.
+    :param pending: what has not been started yet.
     :param kept: advice about resources made and left as they are.
     """
 
     done: list[str] = field(default_factory=list)
     doing: tuple[str, str] | None = None
-    todo: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)
 
     @contextmanager
@@ -202,8 +202,8 @@ class Journal:
         if self.done:
             parts.append(f"done before that: {', '.join(self.done)}")
         parts += self.kept
-        if self.todo:
-            parts.append(f"not done: {', '.join(self.todo)}")
+        if self.pending:
+            parts.append(f"not done: {', '.join(self.pending)}")
         return parts
 
 
@@ -782,11 +782,11 @@ def _act_on_each(
     """Apply one action to resources in turn, recording each in the journal."""
     results: list[dict[str, Any]] = []
     ctx.result("action", results)
-    ctx.journal.todo = [_describe(model) for model in models]
+    ctx.journal.pending = [_describe(model) for model in models]
     doing, done = _ACTION_WORDS[action]
 
     for model in models:
-        ctx.journal.todo.pop(0)
+        ctx.journal.pending.pop(0)
         described = f"{kind} {_describe(model)}"
         with ctx.journal.step(f"{doing} {described}", check(model)):
             accepted = call(model)
@@ -864,9 +864,9 @@ def _nodes_create(ctx: Context, args: argparse.Namespace) -> None:
     created: list[Node] = []
     records: list[dict[str, Any]] = []
     ctx.result("node", records)
-    ctx.journal.todo = list(args.names)
+    ctx.journal.pending = list(args.names)
     for name in args.names:
-        ctx.journal.todo.pop(0)
+        ctx.journal.pending.pop(0)
         with ctx.journal.step(
             f"creating node {name!r}",
             f"it may have been made: see with `{ctx.command('nodes', 'list')}`",

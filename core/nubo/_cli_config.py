@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 #: The settings a profile may hold.
 PROFILE_KEYS = ("provider", "key", "secret", "token", "region", "endpoint")
 
-#: Where each provider's own tools look for its settings, in order of preference.
+#: Where each provider's own programs look for its settings, in order of preference.
 CONVENTIONAL_ENV: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "ec2": {
         "key": ("AWS_ACCESS_KEY_ID",),
