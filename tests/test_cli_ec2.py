@@ -39,7 +39,6 @@ _MISSING = _ec2_driver_missing()
 pytestmark = [
     pytest.mark.peer,
     pytest.mark.skipif(_MISSING is not None, reason=_MISSING or ""),
-    pytest.mark.timeout(300),
 ]
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
