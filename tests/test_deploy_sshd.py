@@ -129,6 +129,7 @@ class LocalSSHServer:
         self.commands: list[str] = []
         self._connections: set[Any] = set()
         self._processes: set[asyncio.subprocess.Process] = set()
+        self._handlers: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
         self._listening = threading.Event()
@@ -218,9 +219,20 @@ class LocalSSHServer:
             conn.close()
         for process in list(self._processes):
             _kill(process)
+        if self._handlers:
+            await asyncio.wait(set(self._handlers), timeout=30)
         await acceptor.wait_closed()
 
     async def _process(self, process: Any) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._run_command(process)
+        finally:
+            self._handlers.discard(task)
+
+    async def _run_command(self, process: Any) -> None:
         command = process.command
         if command is None:
             process.stderr.write(b"this test server runs commands only\n")
@@ -244,8 +256,11 @@ class LocalSSHServer:
         self._processes.add(child)
 
         async def pump(reader: asyncio.StreamReader, writer: Any) -> None:
+            # Read to the end even when the client has gone, so that the pipes
+            # close and the child is reaped here, not when the loop is gone.
             while chunk := await reader.read(65536):
-                writer.write(chunk)
+                with contextlib.suppress(Exception):
+                    writer.write(chunk)
 
         async def finish() -> int:
             assert child.stdout is not None
@@ -259,12 +274,12 @@ class LocalSSHServer:
         closed = asyncio.ensure_future(process.wait_closed())
         try:
             await asyncio.wait({finished, closed}, return_when=asyncio.FIRST_COMPLETED)
-            if finished.done():
-                process.exit(finished.result())
-            else:
+            if not finished.done():
                 # The client went away first, as on a step timeout.
                 _kill(child)
-                finished.cancel()
+            status = await asyncio.wait_for(finished, 30)
+            if not closed.done():
+                process.exit(status)
         finally:
             closed.cancel()
             self._processes.discard(child)

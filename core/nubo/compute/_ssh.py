@@ -24,15 +24,14 @@ from typing import TYPE_CHECKING
 import paramiko
 
 from ..errors import DeploymentError, InvalidArgumentError
-from .deployment import output_tail
+from .deployment import CommandResult, output_tail
 
 if TYPE_CHECKING:
     from .deployment import HostKeyPolicy
 
 __all__ = [
-    "CommandResult",
     "HostKeyCheck",
-    "SSHClient",
+    "ParamikoSSHClient",
     "connect",
     "fingerprint",
     "load_private_key",
@@ -156,22 +155,9 @@ class HostKeyCheck(paramiko.MissingHostKeyPolicy):
         self.fingerprint = shown
 
 
-class CommandResult:
-    """What a command run over SSH left: its output and exit status.
-
-    :param stdout: what it wrote to its standard output.
-    :param stderr: what it wrote to its standard error.
-    :param exit_status: its exit status; -1 when the server sent none.
-    """
-
-    def __init__(self, stdout: bytes, stderr: bytes, exit_status: int) -> None:
-        self.stdout = stdout
-        self.stderr = stderr
-        self.exit_status = exit_status
-
-
-class SSHClient:
-    """One logged-in SSH connection to a node, for the deployment steps.
+class ParamikoSSHClient:
+    """One logged-in SSH connection to a node, for the deployment steps: the
+    :class:`~nubo.compute.deployment.SSHClient` that paramiko makes.
 
     :param client: the connected paramiko client.
     :param address: the address connected to.
@@ -196,7 +182,7 @@ class SSHClient:
         self.node_id = node_id
 
     def __repr__(self) -> str:
-        return f"<SSHClient {self.username}@{self.address}:{self.port}>"
+        return f"<ParamikoSSHClient {self.username}@{self.address}:{self.port}>"
 
     def _broken(self, what: str, error: BaseException) -> DeploymentError:
         return DeploymentError(
@@ -290,7 +276,7 @@ class SSHClient:
         except (OSError, EOFError, paramiko.SSHException) as error:
             raise self._broken(f"deleting {path}", error) from error
 
-    def upload(self, source: Path, target: str) -> None:
+    def upload(self, source: os.PathLike[str], target: str) -> None:
         """Copy a local file to the node, keeping its permission bits.
 
         :param source: the local file.
@@ -299,8 +285,8 @@ class SSHClient:
         """
         sftp = self.sftp()
         try:
-            sftp.put(str(source), target)
-            sftp.chmod(target, stat.S_IMODE(source.stat().st_mode))
+            sftp.put(os.fspath(source), target)
+            sftp.chmod(target, stat.S_IMODE(os.stat(source).st_mode))
         except (OSError, EOFError, paramiko.SSHException) as error:
             raise self._broken(f"copying {source} to {target}", error) from error
 
@@ -396,7 +382,7 @@ def connect(
     wait_period: float,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
-) -> SSHClient:
+) -> ParamikoSSHClient:
     """Log in to a node, retrying while its SSH server is not up yet.
 
     Each user name is tried in turn; a refused login moves on to the next one at
@@ -487,7 +473,7 @@ def connect(
             continue
 
         log.debug("SSH login as %s to %s:%d", username, address, port)
-        return SSHClient(client, address, port, username, node_id)
+        return ParamikoSSHClient(client, address, port, username, node_id)
 
 
 def _reason(error: BaseException) -> str:

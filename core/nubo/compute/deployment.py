@@ -1,5 +1,5 @@
-"""Deployment steps: what :meth:`NodeDriver.deploy_node` does on a new node over
-SSH, and the policies that decide which host keys it trusts.
+"""Deployment steps: what :meth:`~nubo.compute.NodeDriver.deploy_node` does on a
+new node over SSH, and the policies that decide which host keys it trusts.
 
 A step is a :class:`Deployment`: :class:`ScriptDeployment` runs a script,
 :class:`FileDeployment` copies a file, :class:`SSHKeyDeployment` adds a public
@@ -17,25 +17,23 @@ import os
 import posixpath
 import secrets
 import shlex
-from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from ..errors import DeploymentError, InvalidArgumentError
+from ..errors import DeploymentError, InvalidArgumentError, NotSupportedError
 from ._keys import check_public_key
-
-if TYPE_CHECKING:
-    from ._models import Node
-    from ._ssh import SSHClient
+from ._models import Node
 
 __all__ = [
     "AcceptFirstHostKeyPolicy",
+    "CommandResult",
     "Deployment",
     "FileDeployment",
     "HostKeyPolicy",
     "KnownHostsPolicy",
     "MultiStepDeployment",
+    "SSHClient",
     "SSHKeyDeployment",
     "ScriptDeployment",
 ]
@@ -46,13 +44,13 @@ log = logging.getLogger(__name__)
 # -- host keys ----------------------------------------------------------------------
 
 
-class HostKeyPolicy(ABC):
+class HostKeyPolicy:
     """Decides whether the host key a new node shows is trusted.
 
-    Whatever the policy, :meth:`NodeDriver.deploy_node` records the key it
-    accepted in ``node.extra["ssh_host_key_type"]`` and
-    ``node.extra["ssh_host_key_fingerprint"]``, and holds every later connection
-    of the same deployment to that key.
+    Whatever the policy, :meth:`~nubo.compute.NodeDriver.deploy_node` records
+    the key it accepted in ``node.extra["ssh_host_key_type"]`` and
+    ``node.extra["ssh_host_key_fingerprint"]``, and holds every later
+    connection of the same deployment to that key.
     """
 
     def check(self) -> None:
@@ -60,13 +58,12 @@ class HostKeyPolicy(ABC):
 
         :raises InvalidArgumentError: when it cannot.
         """
-        return None
 
-    @abstractmethod
     def check_host_key(
         self, hostname: str, key_type: str, key: bytes, fingerprint: str
     ) -> None:
-        """Accept a host key by returning, or refuse it by raising.
+        """Accept a host key by returning, or refuse it by raising; a policy
+        overrides this.
 
         :param hostname: the host as ``known_hosts`` names it: the address, or
             ``[address]:port`` off port 22.
@@ -74,7 +71,13 @@ class HostKeyPolicy(ABC):
         :param key: the key's blob, as the server sent it.
         :param fingerprint: its SHA-256 fingerprint, ``SHA256:...``.
         :raises DeploymentError: to refuse the key.
+        :raises NotSupportedError: when the policy does not override it.
         """
+        raise NotSupportedError(
+            f"{type(self).__name__} does not say which host keys to trust: a "
+            "HostKeyPolicy overrides check_host_key()",
+            method="check_host_key",
+        )
 
 
 class AcceptFirstHostKeyPolicy(HostKeyPolicy):
@@ -182,17 +185,101 @@ class KnownHostsPolicy(HostKeyPolicy):
 # -- steps --------------------------------------------------------------------------
 
 
-class Deployment(ABC):
-    """One thing to do on a node over SSH; the base of every step."""
+class CommandResult:
+    """What a command run over SSH left: its output, as bytes, and its exit
+    status.
+
+    :param stdout: what it wrote to its standard output.
+    :param stderr: what it wrote to its standard error.
+    :param exit_status: its exit status; -1 when the server sent none.
+    """
+
+    def __init__(self, stdout: bytes, stderr: bytes, exit_status: int) -> None:
+        self.stdout = stdout
+        self.stderr = stderr
+        self.exit_status = exit_status
+
+    def __repr__(self) -> str:
+        return (
+            f"<CommandResult exit_status={self.exit_status}"
+            f" stdout={len(self.stdout)} bytes stderr={len(self.stderr)} bytes>"
+        )
+
+
+class SSHClient(Protocol):
+    """The logged-in SSH connection a step is handed: what a step of your own
+    may do on the node. Paths are relative to the login user's home unless
+    absolute; every method raises :class:`~nubo.errors.DeploymentError` when
+    the connection fails.
+    """
+
+    #: The user logged in as.
+    username: str
+
+    def run(self, command: str, timeout: float | None = None) -> CommandResult:
+        """Run a command with the login shell.
+
+        :param command: the command line.
+        :param timeout: seconds it may take; no limit when ``None``.
+        :returns: its output and exit status.
+        """
+        ...
+
+    def put(self, path: str, data: bytes, mode: int | None = None) -> None:
+        """Write a file, replacing any there.
+
+        :param path: where.
+        :param data: the contents.
+        :param mode: permission bits to set.
+        """
+        ...
+
+    def append(self, path: str, data: bytes, mode: int | None = None) -> None:
+        """Add to a file, making it and its directory when missing.
+
+        :param path: where.
+        :param data: what to add.
+        :param mode: permission bits to set.
+        """
+        ...
+
+    def read(self, path: str) -> bytes:
+        """Read a file.
+
+        :param path: where.
+        :returns: its contents; empty when there is no such file.
+        """
+        ...
+
+    def delete(self, path: str) -> None:
+        """Delete a file; one already gone is no error.
+
+        :param path: where.
+        """
+        ...
+
+    def upload(self, source: os.PathLike[str], target: str) -> None:
+        """Copy a local file, keeping its permission bits.
+
+        :param source: the local file.
+        :param target: where.
+        """
+        ...
+
+
+class Deployment:
+    """One thing to do on a node over SSH; the base of every step.
+
+    A step of your own overrides :meth:`run` and :meth:`describe`, and
+    :meth:`check` when something can be checked before the node is made.
+    """
 
     def check(self) -> None:
         """Check, before any node is made, that the step can run.
 
         :raises InvalidArgumentError: when it cannot.
         """
-        return None
 
-    @abstractmethod
     def run(self, node: Node, client: SSHClient) -> Node:
         """Do the step on a node.
 
@@ -200,14 +287,20 @@ class Deployment(ABC):
         :param client: the logged-in SSH connection to it.
         :returns: the node, for the next step.
         :raises DeploymentError: when the step fails.
+        :raises NotSupportedError: when the step does not override it.
         """
+        raise NotSupportedError(
+            f"{type(self).__name__} does nothing: a Deployment overrides run()",
+            method="run",
+        )
 
-    @abstractmethod
     def describe(self) -> str:
         """Say what the step is, for messages and logs; never a secret.
 
-        :returns: a short description, such as ``script 'setup.sh'``.
+        :returns: a short description, such as ``script 'setup.sh'``; the class
+            name unless overridden.
         """
+        return f"step {type(self).__name__}"
 
 
 class ScriptDeployment(Deployment):
