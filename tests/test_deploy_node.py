@@ -183,14 +183,22 @@ def test_a_wrong_key_is_refused_once_and_not_retried(
 
 
 def test_a_server_that_comes_up_late_is_waited_for(
-    driver: DummyNodeDriver, home: Path, users: dict[str, User], key: ClientKey
+    driver: DummyNodeDriver,
+    home: Path,
+    users: dict[str, User],
+    key: ClientKey,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.DEBUG, logger="nubo")
     step = ScriptDeployment("echo up")
 
     with running_sshd(home, users, start_delay=1.0) as server:
         deploy(driver, server.port, step, ssh_key=key.path, wait_period=0.1)
 
     assert step.stdout == "up\n"
+    refused = [r for r in caplog.records if "not answering yet" in r.message]
+    assert refused, "the server was up at the first attempt: nothing was retried"
+    assert "connection refused" in refused[0].message
 
 
 def test_a_server_that_never_comes_up_fails_after_the_timeout(

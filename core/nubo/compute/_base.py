@@ -167,8 +167,9 @@ class NodeDriver(BaseDriver):
         offered when the class overrides it, or, for a method the base class
         builds on another (``import_key_pair_from_file`` on
         ``import_key_pair_from_string``, a list method on its ``iter_*``
-        generator), when it overrides that one. An ``ex_`` method is offered when
-        the class has it.
+        generator), when it overrides that one; ``deploy_node`` is offered
+        with ``create_node`` and ``wait_until_running``. An ``ex_`` method is
+        offered when the class has it.
 
         :param method: the method's name, such as ``"create_volume"``.
         :returns: ``True`` when calling the method will not raise

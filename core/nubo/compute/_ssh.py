@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import paramiko
 
 from ..errors import DeploymentError, InvalidArgumentError
-from .deployment import CommandResult, output_tail
+from .deployment import CommandResult, _output_tail
 
 if TYPE_CHECKING:
     from .deployment import HostKeyPolicy
@@ -335,7 +335,7 @@ class ParamikoSSHClient:
                         f"the command did not finish within {timeout:g} s and "
                         "was stopped; give the step a larger timeout",
                         node=self.node_id,
-                        output_tail=output_tail(
+                        output_tail=_output_tail(
                             b"".join(stdout).decode("utf-8", errors="replace"),
                             b"".join(stderr).decode("utf-8", errors="replace"),
                         ),

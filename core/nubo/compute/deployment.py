@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import posixpath
-import secrets
 import shlex
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -366,7 +365,7 @@ class ScriptDeployment(Deployment):
 
         self.script = script
         self.args = list(args or [])
-        self.name = name or f"deployment_{secrets.token_hex(4)}.sh"
+        self.name = name or f"deployment_{os.urandom(4).hex()}.sh"
         self.delete = delete
         self.timeout = timeout
         self.allow_failure = allow_failure
@@ -425,7 +424,7 @@ class ScriptDeployment(Deployment):
         log.debug("%s exited with status %d", self.describe(), result.exit_status)
 
         if result.exit_status != 0 and not self.allow_failure:
-            tail = output_tail(self.stdout, self.stderr)
+            tail = _output_tail(self.stdout, self.stderr)
             raise DeploymentError(
                 f"{self.describe()} on node {node.id} exited with status "
                 f"{result.exit_status}"
@@ -445,7 +444,7 @@ def _delete_quietly(client: SSHClient, path: str) -> None:
         log.warning("could not delete %s from the node: %s", path, error)
 
 
-def output_tail(stdout: str, stderr: str, lines: int = 10) -> str:
+def _output_tail(stdout: str, stderr: str, lines: int = 10) -> str:
     """Keep the last lines of a command's output, for an error message.
 
     :param stdout: its standard output.
