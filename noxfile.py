@@ -29,6 +29,7 @@ TEST_REQUIREMENTS = [
     "build>=1.0",
     "moto[server]>=5.0",
     "botocore>=1.34",
+    "asyncssh>=2.14",
 ]
 
 #: Tools the peer servers need that pip cannot install; Debian package names.

@@ -21,7 +21,15 @@ __all__ = ["BaseDriver"]
 log = logging.getLogger(__name__)
 
 # Keyword arguments of the driver that are handed on to the connection as they are.
-_CONNECTION_KWARGS = ("timeout", "proxy_url", "retry_delay", "backoff", "retry", "url")
+_CONNECTION_KWARGS = (
+    "timeout",
+    "proxy_url",
+    "retry_delay",
+    "backoff",
+    "retry",
+    "url",
+    "ca_cert",
+)
 
 
 class BaseDriver:
@@ -30,8 +38,8 @@ class BaseDriver:
     ``host``, ``port`` and ``secure`` override the provider's defaults, so that any
     driver can be pointed at a compatible server, an emulator or a test peer.
     Keyword arguments the connection knows (``timeout``, ``proxy_url``,
-    ``retry_delay``, ``backoff``, ``retry``) are handed on to it; a driver adds its
-    own by overriding ``_ex_connection_class_kwargs``.
+    ``retry_delay``, ``backoff``, ``retry``, ``url``, ``ca_cert``) are handed on
+    to it; a driver adds its own by overriding ``_ex_connection_class_kwargs``.
 
     No constructor touches the network: the connection opens on the first request.
 
