@@ -286,7 +286,8 @@ class ConformanceSuite:
     # -- helpers -------------------------------------------------------------------
 
     def _require(self, *methods: str) -> None:
-        missing = [m for m in methods if m not in self.capabilities]
+        claimed = self._expanded()
+        missing = [m for m in methods if m not in claimed]
         if missing:
             pytest.skip(f"unsupported: the driver does not claim {', '.join(missing)}")
 
