@@ -168,7 +168,7 @@ class Recorder(_ResponsesRecorder):
         self,
         file_path: str | bytes | os.PathLike[Any],
         *,
-        registered: list[BaseResponse] | None = None,
+        registered: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
         """Write what has been recorded to a YAML file, scrubbed.

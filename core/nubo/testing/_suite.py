@@ -66,12 +66,14 @@ _T = TypeVar("_T")
 
 
 def contract_violation(method: str, rule: str, returned: object) -> NoReturn:
-    """Fail the running test for a broken contract rule.
+    """Fail the running test for a broken contract rule; it never returns.
+
+    The failure reads ``method(): rule; it returned ...``, without a traceback,
+    and pytest records the test as failed.
 
     :param method: the driver method that broke it, such as ``"list_nodes"``.
     :param rule: the rule, worded as what the contract asks.
     :param returned: what the method returned or raised.
-    :raises pytest.fail.Exception: always.
     """
     pytest.fail(f"{method}(): {rule}; it returned {returned!r}", pytrace=False)
 
@@ -259,7 +261,8 @@ class ConformanceSuite:
         return None
 
     def create_node_kwargs(self) -> dict[str, Any]:
-        """The provider's own ``ex_`` arguments for :meth:`create_node`.
+        """The provider's own ``ex_`` arguments for
+        :meth:`~nubo.compute.NodeDriver.create_node`.
 
         :returns: keyword arguments; none by default.
         """
