@@ -108,14 +108,19 @@ def _calls(driver: SigningDriver) -> list[Any]:
     ]
 
 
-@pytest.fixture
-def recorded(tmp_path: Path, server: Any) -> tuple[Path, list[Any]]:
-    """A recording of three calls to the local server, and what they returned."""
+@pytest.fixture(params=["told the secrets", "not told"])
+def recorded(
+    tmp_path: Path, server: Any, request: pytest.FixtureRequest
+) -> tuple[Path, list[Any]]:
+    """A recording of three calls to the local server, and what they returned;
+    made with and without the test's credentials given as ``secrets``, which
+    only adds to what the field, header and parameter rules catch."""
     path = tmp_path / "recording.yaml"
     server.handler = _answer
     driver = SigningDriver(SECRET, secure=False, host="127.0.0.1", port=server.port)
+    secrets = [SECRET, KEY_ID] if request.param == "told the secrets" else []
 
-    with record(path, secrets=[SECRET, KEY_ID]):
+    with record(path, secrets=secrets):
         live = _calls(driver)
 
     # The recording is scrubbed, not the traffic: the server got the real thing.
