@@ -217,6 +217,20 @@ class NeverRunsDriver(SlowDriver):
         return Node(record["id"], record["name"], "pending", [], [], self)
 
 
+class StuckVolumeDriver(SlowDriver):
+    def create_volume(self, size, name, location=None, snapshot=None):
+        volume = super().create_volume(size, name, location, snapshot)
+        self.volumes[volume.id]["due"] = None
+        return volume
+
+
+class TestStuckVolume(Kit):
+    timeout = 0.2
+
+    def make_driver(self):
+        return StuckVolumeDriver()
+
+
 class TestNeverRuns(Kit):
     timeout = 0.2
 
@@ -343,6 +357,12 @@ def test_unclaimed_methods_are_skipped_as_unsupported(
             "test_unsupported_methods_raise_not_supported",
             "iter_sizes(): a method supports() says no to raises NotSupportedError; "
             "it returned <NodeSize id='small'",
+        ),
+        (
+            "TestStuckVolume",
+            "test_volume_lifecycle",
+            "list_volumes(): volume v-1 becomes available within 0.2 s; it returned "
+            "<StorageVolume id='v-1'",
         ),
         (
             "TestNeverRuns",

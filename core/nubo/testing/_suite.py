@@ -300,15 +300,23 @@ class ConformanceSuite:
     def _later(self, cleanup: Callable[[], object]) -> None:
         self._cleanups.append(cleanup)
 
-    def _poll(self, method: str, rule: str, fetch: Callable[[], _T | None]) -> _T:
-        """Call ``fetch`` until it returns something, at most :attr:`timeout` s."""
+    def _poll(
+        self,
+        method: str,
+        rule: str,
+        look: Callable[[], _T],
+        done: Callable[[_T], bool],
+    ) -> _T:
+        """Look until ``done`` says yes, at most :attr:`timeout` seconds; a wait
+        that runs out fails with what was seen last."""
         deadline = time.monotonic() + self.timeout
         while True:
-            found = fetch()
-            if found is not None:
-                return found
+            seen = look()
+            if done(seen):
+                return seen
+
             if time.monotonic() >= deadline:
-                contract_violation(method, f"{rule} within {self.timeout:g} s", None)
+                contract_violation(method, f"{rule} within {self.timeout:g} s", seen)
             time.sleep(self.wait_period)
 
     def _expanded(self) -> set[str]:
@@ -368,13 +376,14 @@ class ConformanceSuite:
     def _volume_in(
         self, driver: NodeDriver, volume: StorageVolume, state: StorageVolumeState
     ) -> StorageVolume:
-        def fetch() -> StorageVolume | None:
-            found = self._volume(driver, volume)
-            return found if found is not None and found.state is state else None
-
-        return self._poll(
-            "list_volumes", f"volume {volume.id} becomes {state.value}", fetch
+        found = self._poll(
+            "list_volumes",
+            f"volume {volume.id} becomes {state.value}",
+            lambda: self._volume(driver, volume),
+            lambda seen: seen is not None and seen.state is state,
         )
+        assert found is not None
+        return found
 
     # -- capabilities --------------------------------------------------------------
 
@@ -637,7 +646,8 @@ class ConformanceSuite:
         self._poll(
             "destroy_node",
             f"node {node.id} ends terminated or unlisted",
-            lambda: True if self._node_state(driver, node) in gone else None,
+            lambda: self._node_state(driver, node),
+            lambda state: state in gone,
         )
 
     def test_node_stop_start_reboot(self, driver: NodeDriver) -> None:
@@ -655,11 +665,8 @@ class ConformanceSuite:
             self._poll(
                 "stop_node",
                 f"node {node.id} ends stopped",
-                lambda: (
-                    True
-                    if self._node_state(driver, node) is NodeState.STOPPED
-                    else None
-                ),
+                lambda: self._node_state(driver, node),
+                lambda state: state is NodeState.STOPPED,
             )
             if "start_node" not in self.capabilities:
                 return
@@ -763,16 +770,12 @@ class ConformanceSuite:
 
         self._cleanups.pop()
         _check_true("destroy_volume", driver.destroy_volume(volume))
+        gone = (StorageVolumeState.DELETING, StorageVolumeState.DELETED)
         self._poll(
             "destroy_volume",
             f"volume {volume.id} is no longer listed as usable",
-            lambda: (
-                True
-                if (found := self._volume(driver, volume)) is None
-                or found.state
-                in (StorageVolumeState.DELETING, StorageVolumeState.DELETED)
-                else None
-            ),
+            lambda: self._volume(driver, volume),
+            lambda seen: seen is None or seen.state in gone,
         )
 
     def test_volume_attach_detach(self, driver: NodeDriver) -> None:
