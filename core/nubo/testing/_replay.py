@@ -3,7 +3,7 @@
 :func:`record` lets a driver's requests through to a real or emulated API and
 writes every answer to a YAML file; :func:`replay` answers the same requests
 from that file, offline, in the order they were recorded. The file is the one
-``responses`` itself writes and reads, so ``responses`` tools work on it too.
+``responses`` itself writes and reads, so ``responses`` can load it by itself too.
 
 Nothing secret reaches the file: request URLs lose their signatures and
 credentials (``X-Amz-Signature``, ``Signature``, ``X-Amz-Credential``, tokens),

@@ -286,7 +286,7 @@ class ConformanceSuite:
             except NuboError as error:
                 log.warning("cleaning up after a conformance test: %s", error)
 
-    # -- helpers -------------------------------------------------------------------
+    # -- the steps the tests share ------------------------------------------------
 
     def _require(self, *methods: str) -> None:
         claimed = self._expanded()
