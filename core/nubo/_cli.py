@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from . import _cli_compute, _registry
+from . import _cli_compute, _registry, _scaffold
 from ._version import __version__
 from .errors import NuboError
 
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in _SUBCOMMANDS:
         add(subcommands)
+    _scaffold.configure(subcommands.add_parser("new-provider", help=_scaffold.HELP))
 
     return parser
 
