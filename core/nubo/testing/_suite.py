@@ -38,6 +38,7 @@ from ..compute import (
     VolumeSnapshotState,
 )
 from ..compute._base import _BUILT_ON, _CONTRACT_METHODS
+from ..compute.deployment import ScriptDeployment
 from ..errors import (
     InvalidArgumentError,
     NotFoundError,
@@ -324,6 +325,10 @@ class ConformanceSuite:
         for method, bases in _BUILT_ON.items():
             if any(base in claimed for base in bases):
                 claimed.add(method)
+
+        # NodeDriver offers deploy_node on top of create_node and waiting.
+        if {"create_node", "wait_until_running"} <= claimed:
+            claimed.add("deploy_node")
         return claimed
 
     def _create_node(self, driver: NodeDriver) -> Node:
@@ -432,7 +437,7 @@ class ConformanceSuite:
             "iter_nodes": lambda: next(driver.iter_nodes(), None),
             "get_node": lambda: driver.get_node("kit-node"),
             "create_node": lambda: driver.create_node("kit", size, image),
-            "deploy_node": lambda: driver.deploy_node(),
+            "deploy_node": lambda: driver.deploy_node(ScriptDeployment("true")),
             "reboot_node": lambda: driver.reboot_node(node),
             "start_node": lambda: driver.start_node(node),
             "stop_node": lambda: driver.stop_node(node),
