@@ -516,7 +516,7 @@ class DigitalOceanNodeDriver(NodeDriver):
         :returns: a generator of the sizes; ``bandwidth`` is the monthly
             transfer in GiB, ``price`` the hourly price in US dollars.
         """
-        for item in iter_pages(self._conn, "/sizes", "sizes"):
+        for item in iter_pages(self._conn, "/sizes", "sizes", ident="slug"):
             if location is None or location.id in (item.get("regions") or []):
                 yield self._to_size(item)
 
@@ -525,7 +525,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
         :returns: a generator of the locations.
         """
-        for item in iter_pages(self._conn, "/regions", "regions"):
+        for item in iter_pages(self._conn, "/regions", "regions", ident="slug"):
             slug = str(item.get("slug") or "")
             yield NodeLocation(
                 id=slug,

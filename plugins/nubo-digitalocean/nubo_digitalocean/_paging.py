@@ -5,7 +5,8 @@ followed on the driver's own endpoint, whatever host it names: the driver never
 contacts a host it was not pointed at, and a server that answers for another
 (a mock, a proxy) still pages. A link seen before ends the walk, with a warning
 that says how many items the provider claimed and how many arrived, so that a
-listing is never cut short without a word.
+listing is never cut short without a word. An item already yielded (pages
+that shift while they are read) is not yielded again.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def iter_pages(
     action: str,
     key: str,
     params: Mapping[str, Any] | None = None,
+    ident: str = "id",
 ) -> Iterator[dict[str, Any]]:
     """Yield every item of a paged listing, one page held at a time.
 
@@ -72,11 +74,13 @@ def iter_pages(
     :param action: the listing's path (``/droplets``).
     :param key: the member of each page that holds the items (``droplets``).
     :param params: more query parameters for the first page.
+    :param ident: the member that identifies an item, to yield each one once.
     :returns: a generator of the items, as DigitalOcean gave them.
     :raises MalformedResponseError: when a page is not what a listing answers.
     """
     query: dict[str, Any] = {"per_page": MAX_PER_PAGE, **(params or {})}
     seen: set[tuple[str, tuple[tuple[str, str], ...]]] = set()
+    yielded: set[str] = set()
     count = 0
     page_action = action
 
@@ -92,6 +96,12 @@ def iter_pages(
             )
 
         for item in items:
+            name = item.get(ident) if isinstance(item, dict) else None
+            if name is not None:
+                if str(name) in yielded:
+                    log.debug("skipping %s %s, already listed", key, name)
+                    continue
+                yielded.add(str(name))
             count += 1
             yield item
 
