@@ -137,7 +137,7 @@ class DigitalOceanConnection(ConnectionKey):
     host: str = "api.digitalocean.com"
     request_path: str = "/v2"
 
-    def __init__(self, key: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, key: str | None = None, *args: Any, **kwargs: Any) -> None:
         if not isinstance(key, str) or not key.strip():
             raise InvalidArgumentError(
                 "DigitalOcean needs a personal access token: get_driver"
