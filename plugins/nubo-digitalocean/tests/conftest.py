@@ -17,42 +17,31 @@ import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from do_support import (
+    PRISM_DIR,
+    PRISM_PACKAGE,
+    SPEC,
+    TOKEN,
+    FakeClock,
+    PrismServer,
+    Recorder,
+    free_port,
+    no_wait_policy,
+)
 
 import nubo
-from nubo import RetryPolicy
 from nubo_digitalocean import DigitalOceanNodeDriver
-
-ROOT = Path(__file__).resolve().parents[3]
-DATA = Path(__file__).resolve().parent / "data"
-SPEC = DATA / "openapi.yaml"
-
-#: The Prism release the tests run; the newest needs a newer Node.
-PRISM_PACKAGE = "@stoplight/prism-cli@5.14.2"
-
-#: Where Prism is installed once and reused.
-PRISM_DIR = Path(os.environ.get("NUBO_PRISM_DIR", ROOT / ".nox" / "prism"))
-
-#: A token for Prism, which takes any; it belongs to nobody.
-TOKEN = "nubo-testing-token"
 
 
 def _peer_missing(reason: str) -> None:
     if os.environ.get("NUBO_REQUIRE_PEERS"):
         pytest.fail(reason)
     pytest.skip(reason)
-
-
-def free_port() -> int:
-    """Return a TCP port that was free on 127.0.0.1 a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _prism_binary() -> Path:
@@ -83,21 +72,6 @@ def _prism_binary() -> Path:
     if done.returncode != 0 or not binary.exists():
         _peer_missing(f"npm could not install {PRISM_PACKAGE}: {done.stderr[-2000:]}")
     return binary
-
-
-@dataclass
-class PrismServer:
-    """A running ``prism mock`` over the vendored spec."""
-
-    host: str
-    port: int
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    @property
-    def url(self) -> str:
-        """The server's base URL."""
-        return f"http://{self.host}:{self.port}"
 
 
 def _wait_until_ready(server: PrismServer, timeout: float = 120.0) -> None:
@@ -144,40 +118,6 @@ def prism(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrismServer]:
             process.wait(timeout=15)
 
 
-@dataclass
-class Exchange:
-    """One request the driver made, and what Prism said about it."""
-
-    method: str
-    url: str
-    status: int
-    violations: str | None
-
-
-@dataclass(eq=False)
-class Recorder:
-    """A hook plugin that records every exchange, with its ``sl-violations``."""
-
-    exchanges: list[Exchange] = field(default_factory=list)
-
-    @nubo.hookimpl
-    def on_response(
-        self, request: nubo.Request, response: requests.Response, error: Any
-    ) -> None:
-        self.exchanges.append(
-            Exchange(
-                request.method,
-                request.url,
-                response.status_code,
-                response.headers.get("sl-violations"),
-            )
-        )
-
-    def violations(self) -> list[Exchange]:
-        """The exchanges Prism found invalid."""
-        return [item for item in self.exchanges if item.violations]
-
-
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
     """A :class:`Recorder`, registered for the test."""
@@ -187,11 +127,6 @@ def recorder() -> Iterator[Recorder]:
         yield found
     finally:
         nubo.unregister_plugin(found)
-
-
-def no_wait_policy() -> RetryPolicy:
-    """A retry policy whose waits are not waited."""
-    return RetryPolicy(sleep=lambda seconds: None)
 
 
 @pytest.fixture
@@ -226,21 +161,6 @@ def loopback_port() -> Iterator[int]:
         sock.bind(("127.0.0.1", 0))
         sock.listen(1)
         yield int(sock.getsockname()[1])
-
-
-class FakeClock:
-    """A monotonic clock that moves only when the driver sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

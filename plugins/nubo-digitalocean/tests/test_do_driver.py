@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 import responses
-from conftest import DATA, SPEC
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from do_support import DATA, SPEC
 
 import nubo
 from nubo.compute import KeyPair, NodeAuthSSHKey

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import PrismServer, Recorder, no_wait_policy
+from do_support import PrismServer, Recorder, no_wait_policy
 
 import nubo
 from nubo.compute import NodeAuthPassword, NodeAuthSSHKey, NodeState
