@@ -124,8 +124,8 @@ class DigitalOceanNodeDriver(NodeDriver):
     :param secure: HTTPS (the default), or plain HTTP with ``False``.
     :param host: the host instead of ``api.digitalocean.com``.
     :param port: the port instead of 443.
-    :param region: the region slug (``nyc3``) that :meth:`create_node`,
-        :meth:`create_volume` and :meth:`copy_image` use when not given one.
+    :param region: the region slug (``nyc3``) that ``create_node``,
+        ``create_volume`` and ``copy_image`` use when not given one.
     :param ex_action_timeout: seconds to wait for an action to complete.
     :param ex_poll_interval: seconds between two looks at a pending action.
     :param ex_wait: whether the methods that start an action wait for it to
@@ -416,7 +416,8 @@ class DigitalOceanNodeDriver(NodeDriver):
         """Power a droplet on.
 
         :param node: the node.
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: ``True``.
         :raises WaitFailedError: when the action errored.
         :raises WaitTimeoutError: when it did not complete in time.
@@ -425,10 +426,11 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     def stop_node(self, node: Node, *, ex_wait: bool | None = None) -> bool:
         """Power a droplet off, as pulling the plug does; use
-        :meth:`ex_shutdown_node` for a clean shutdown.
+        ``ex_shutdown_node`` for a clean shutdown.
 
         :param node: the node.
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: ``True``.
         :raises WaitFailedError: when the action errored.
         :raises WaitTimeoutError: when it did not complete in time.
@@ -439,7 +441,8 @@ class DigitalOceanNodeDriver(NodeDriver):
         """Shut a droplet down cleanly, through its operating system.
 
         :param node: the node.
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: ``True``.
         :raises WaitFailedError: when the action errored.
         :raises WaitTimeoutError: when it did not complete in time.
@@ -641,7 +644,8 @@ class DigitalOceanNodeDriver(NodeDriver):
         :param volume: the volume.
         :param device: not taken: DigitalOcean names the device itself
             (``/dev/disk/by-id/scsi-0DO_Volume_<name>``).
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: ``True``.
         :raises WaitFailedError: when the attachment errored.
         :raises WaitTimeoutError: when it did not complete in time.
@@ -668,7 +672,8 @@ class DigitalOceanNodeDriver(NodeDriver):
         :param volume: the volume, as listed (its ``extra["droplet_ids"]``).
         :param ex_node: the droplet to detach it from, when the volume object
             does not say.
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: ``True``.
         :raises InvalidArgumentError: when the volume is attached to nothing.
         :raises WaitFailedError: when the detachment errored.
@@ -920,7 +925,8 @@ class DigitalOceanNodeDriver(NodeDriver):
         :param description: the image's description afterwards.
         :param ex_region: the region to copy to; the driver's region when
             ``None``.
-        :param ex_wait: as for :meth:`reboot_node`.
+        :param ex_wait: wait for the action to complete; the driver's
+            ``ex_wait`` when ``None``.
         :returns: the image, read again.
         :raises InvalidArgumentError: when no target region is known.
         :raises WaitFailedError: when the transfer errored.
