@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timezone
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519
 from do_support import PrismServer, Recorder, no_wait_policy
 
 import nubo
@@ -56,6 +59,12 @@ def test_nodes(prism_driver: DigitalOceanNodeDriver, recorder: Recorder) -> None
     first = recorder.exchanges[0]
     assert "per_page=200" in first.url
     assert _paths(recorder)[-1] == f"GET /v2/droplets/{node.id}"
+
+    [(ready, addresses)] = prism_driver.wait_until_running(
+        [node], wait_period=0.01, timeout=5
+    )
+    assert ready == node
+    assert addresses == ["192.241.165.154"]
 
 
 def test_create_node_sends_what_the_spec_takes(
@@ -227,14 +236,22 @@ def test_volume_snapshots(prism_driver: DigitalOceanNodeDriver) -> None:
     assert prism_driver.destroy_volume_snapshot(made)
 
 
-def test_key_pairs(prism_driver: DigitalOceanNodeDriver, recorder: Recorder) -> None:
+def test_key_pairs(
+    prism_driver: DigitalOceanNodeDriver, recorder: Recorder, tmp_path: Path
+) -> None:
+    key = ed25519.Ed25519PrivateKey.generate().public_key()
+    public = key.public_bytes(
+        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
+    ).decode()
+    key_file = tmp_path / "id_ed25519.pub"
+    key_file.write_text(f"{public} me@laptop\n")
+
     listed = prism_driver.list_key_pairs()
     found = prism_driver.get_key_pair(listed[0].name)
     by_id = prism_driver.ex_get_key_pair_by_id(found.extra["id"])
     made = prism_driver.create_key_pair("laptop")
-    imported = prism_driver.import_key_pair_from_string(
-        "desktop", made.public_key or ""
-    )
+    imported = prism_driver.import_key_pair_from_string("desktop", public)
+    from_file = prism_driver.import_key_pair_from_file("from-file", key_file)
 
     assert found == listed[0]
     assert found.fingerprint == "3b:16:e4:bf:8b:00:8b:b8:59:8c:a9:d3:f0:19:fa:45"
@@ -242,9 +259,16 @@ def test_key_pairs(prism_driver: DigitalOceanNodeDriver, recorder: Recorder) -> 
     assert made.private_key is not None
     assert "OPENSSH PRIVATE KEY" in made.private_key
     assert imported.extra["id"] == 512189
+    assert from_file.fingerprint
 
     assert prism_driver.delete_key_pair(imported)
-    assert _paths(recorder)[-1] == "DELETE /v2/account/keys/512189"
+    assert _paths(recorder)[-5:] == [
+        f"GET /v2/account/keys/{found.extra['id']}",
+        "POST /v2/account/keys",
+        "POST /v2/account/keys",
+        "POST /v2/account/keys",
+        "DELETE /v2/account/keys/512189",
+    ]
 
 
 def test_next_links_are_rebased_and_a_repeated_one_ends_the_walk(
