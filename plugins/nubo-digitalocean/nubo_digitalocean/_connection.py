@@ -207,6 +207,7 @@ class DigitalOceanConnection(ConnectionKey):
         repeated_by_core = idempotent is True or method in policy.methods
         attempts = 1 if repeated_by_core or idempotent is False else policy.attempts
         attempt = 1
+        started = policy.clock()
         while True:
             try:
                 return super().request(
@@ -229,6 +230,9 @@ class DigitalOceanConnection(ConnectionKey):
                     else error.retry_after
                 )
                 delay = min(policy.max_delay, wait)
+                spent = policy.clock() - started
+                if policy.deadline is not None and spent + delay >= policy.deadline:
+                    raise
 
             log.warning(
                 "DigitalOcean throttled %s %s; retrying in %.2f s (attempt %d of %d"

@@ -23,6 +23,7 @@ import nubo
 from nubo.compute import NodeAuthPassword, NodeAuthSSHKey, NodeState
 from nubo.errors import (
     InvalidArgumentError,
+    NotFoundError,
     ProviderError,
     RateLimitError,
     WaitTimeoutError,
@@ -300,10 +301,31 @@ def test_rate_limit_headers_are_kept(prism_driver: DigitalOceanNodeDriver) -> No
     assert limit.reset == datetime.fromtimestamp(1444931833, tz=timezone.utc)
 
 
-class _AskFor429:
+class _AskFor:
+    """A hook plugin that asks Prism for the spec's answer with one status."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
     @nubo.hookimpl
     def add_default_headers(self, request: nubo.Request) -> None:
-        request.headers["Prefer"] = "code=429"
+        request.headers["Prefer"] = f"code={self.status}"
+
+
+def test_the_specs_error_answers_map_to_nubo_errors(
+    prism_driver: DigitalOceanNodeDriver,
+) -> None:
+    asker = _AskFor(404)
+    nubo.register_plugin(asker, name="do-test-404")
+    try:
+        with pytest.raises(NotFoundError) as missing:
+            prism_driver.get_node("3164444")
+    finally:
+        nubo.unregister_plugin(asker)
+
+    assert missing.value.status == 404
+    assert missing.value.code == "not_found"
+    assert missing.value.provider == "digitalocean"
 
 
 def test_throttled_calls_are_retried_then_raise(
@@ -317,7 +339,7 @@ def test_throttled_calls_are_retried_then_raise(
         port=prism.port,
         retry=no_wait_policy().replace(sleep=sleeps.append),
     )
-    asker = _AskFor429()
+    asker = _AskFor(429)
     nubo.register_plugin(asker, name="do-test-429")
     try:
         with pytest.raises(RateLimitError) as listing:

@@ -124,6 +124,23 @@ def test_a_long_reset_is_capped_by_the_policy(make_driver: Callable[..., Any]) -
 
 
 @responses.activate
+def test_a_throttled_post_is_not_retried_past_the_deadline(
+    make_driver: Callable[..., Any],
+) -> None:
+    sleeps: list[float] = []
+    policy = RetryPolicy(deadline=10.0, sleep=sleeps.append)
+    driver, _, base = make_driver(retry=policy)
+    responses.post(f"{base}/volumes", **_throttled(reset_in=15))
+
+    with pytest.raises(RateLimitError) as caught:
+        driver.create_volume(10, "data")
+
+    assert caught.value.retry_after == 15.0
+    assert sleeps == []
+    assert len(responses.calls) == 1
+
+
+@responses.activate
 def test_without_retries_a_throttled_post_is_made_once(
     make_driver: Callable[..., Any],
 ) -> None:
