@@ -352,7 +352,8 @@ class EC2NodeDriver(NodeDriver):
         )
 
     def _to_location(self, raw: dict[str, Any]) -> NodeLocation:
-        extra = {k: v for k, v in raw.items() if k != "name"}
+        extra = {k: v for k, v in raw.items() if k not in ("name", "id")}
+        extra["zone_id"] = raw["id"]
         return NodeLocation(
             id=raw["name"], name=raw["name"], country=None, driver=self, extra=extra
         )
