@@ -510,7 +510,12 @@ class EC2NodeDriver(NodeDriver):
         :raises InvalidArgumentError: for an argument EC2 would refuse, or any
             ``auth``.
         """
-        self._check_auth(auth)
+        if auth is not None:
+            raise InvalidArgumentError(
+                "EC2 takes no auth= for a new instance; import the public key once "
+                "with import_key_pair_from_string() and pass its name as ex_keyname",
+                argument="auth",
+            )
         if kwargs:
             raise InvalidArgumentError(
                 f"create_node does not know {', '.join(sorted(kwargs))}; see the EC2 "
