@@ -369,7 +369,10 @@ def run(
     made["nodes"] = [node.id for node in nodes]
     show_nodes("Just created", nodes)
 
-    ready = driver.wait_until_running(nodes, wait_period=period, timeout=args.timeout)
+    # Nobody logs in to the nodes, so a private address is enough to be ready.
+    ready = driver.wait_until_running(
+        nodes, wait_period=period, timeout=args.timeout, ssh_interface="private_ips"
+    )
     nodes = [node for node, _ in ready]
     show_nodes("Running", nodes)
 
@@ -392,7 +395,10 @@ def run(
 
     def volume_is(state: StorageVolumeState) -> Callable[[], bool]:
         def check() -> bool:
-            [fresh] = driver.list_volumes(ex_volume_ids=[volume.id])
+            try:
+                [fresh] = driver.list_volumes(ex_volume_ids=[volume.id])
+            except NotFoundError:
+                return False  # EC2 may not list a new volume at once
             return fresh.state is state
 
         return check
@@ -444,12 +450,15 @@ def run(
         driver,
         made_image,
     )
-    poll(
-        "the image",
-        lambda: driver.get_image(made_image.id).extra.get("state") == "available",
-        period,
-        args.timeout,
-    )
+
+    def image_ready() -> bool:
+        try:
+            image = driver.get_image(made_image.id)
+        except NotFoundError:
+            return False  # EC2 may not list a new image at once
+        return image.extra.get("state") == "available"
+
+    poll("the image", image_ready, period, args.timeout)
     fresh_image = driver.get_image(made_image.id)
     made["image_snapshots"] = [
         m["snapshot_id"]
@@ -469,7 +478,10 @@ def run(
     step("Reboot a node")
     driver.reboot_node(nodes[1])
     rebooted = driver.wait_until_running(
-        [nodes[1]], wait_period=period, timeout=args.timeout
+        [nodes[1]],
+        wait_period=period,
+        timeout=args.timeout,
+        ssh_interface="private_ips",
     )
     show_nodes("After the reboot", [node for node, _ in rebooted])
 
@@ -518,8 +530,10 @@ def left_over(driver: NodeDriver, made: dict[str, Any]) -> list[list[str]]:
     for node in driver.list_nodes(ex_filters={"tag:nubo-demo": run_id}):
         if node.state.value not in ("terminated", "terminating"):
             left.append(["node", node.id, node.state.value])
+    going = (StorageVolumeState.DELETING, StorageVolumeState.DELETED)
     for volume in driver.list_volumes(ex_filters={"tag:nubo-demo": run_id}):
-        left.append(["volume", volume.id, volume.state.value])
+        if volume.state not in going:
+            left.append(["volume", volume.id, volume.state.value])
 
     snapshot_ids = [made["snapshot"], *made["image_snapshots"]]
     for snapshot_id in filter(None, snapshot_ids):

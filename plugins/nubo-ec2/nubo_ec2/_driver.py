@@ -489,9 +489,9 @@ class EC2NodeDriver(NodeDriver):
         that reason it is the one RunInstances that the connection may retry.
 
         :param name: the instance's Name tag.
-        :param size: the instance type: a :class:`NodeSize` or its id
+        :param size: the instance type: a :class:`~nubo.compute.NodeSize` or its id
             (``"t3.micro"``); it is not looked up.
-        :param image: the AMI: a :class:`NodeImage` or its id.
+        :param image: the AMI: a :class:`~nubo.compute.NodeImage` or its id.
         :param location: the availability zone; EC2 picks one when ``None``.
         :param auth: not taken by EC2; name an imported key pair in
             ``ex_keyname`` instead.
@@ -614,7 +614,7 @@ class EC2NodeDriver(NodeDriver):
         **kwargs: Any,
     ) -> list[tuple[Node, list[str]]]:
         """Wait until every node runs and has an address, as
-        :meth:`NodeDriver.wait_until_running` does.
+        :meth:`nubo.compute.NodeDriver.wait_until_running` does.
 
         Each round describes only the nodes waited for, unless
         ``ex_list_nodes_kwargs`` says otherwise.
