@@ -16,10 +16,9 @@ from typing import Any, ClassVar
 from nubo import ConnectionUserAndKey, Request, RetryPolicy, XmlResponse
 from nubo.errors import (
     InvalidArgumentError,
-    InvalidCredsError,
+    MalformedResponseError,
     NotFoundError,
     ProviderError,
-    RateLimitError,
 )
 
 from . import _parse
@@ -44,9 +43,9 @@ class EC2Response(XmlResponse):
     ``Message``, and a ``RequestID``: auth codes become
     :class:`~nubo.errors.InvalidCredsError`, every ``*.NotFound`` code a
     :class:`~nubo.errors.NotFoundError`, throttling codes a
-    :class:`~nubo.errors.RateLimitError` (which the connection retries), and the
-    rest a :class:`~nubo.errors.ProviderError` with the code, the message and
-    the request id.
+    :class:`~nubo.errors.RateLimitError` (retried for the calls that are safe
+    to repeat), and the rest a :class:`~nubo.errors.ProviderError` with the
+    code, the message and the request id.
     """
 
     auth_error_codes: ClassVar[frozenset[str]] = frozenset(
@@ -74,7 +73,7 @@ class EC2Response(XmlResponse):
         """
         try:
             root = self.parse_xml()
-        except Exception:
+        except MalformedResponseError:
             return self._fallback_message()
 
         found = _parse.parse_error(root)
@@ -87,23 +86,16 @@ class EC2Response(XmlResponse):
         return message or code or "", code
 
     def error_class(self, status: int, code: str | None) -> type[ProviderError]:
-        """Choose the error class: EC2's codes first, then the status.
+        """Choose the error class: EC2's auth, throttling and ``*.NotFound``
+        codes first, whatever the status (EC2 answers most refusals with 400),
+        then the status.
 
         :param status: the HTTP status.
         :param code: EC2's error code, if any.
         :returns: the class to raise.
         """
-        if code is not None:
-            if code in self.auth_error_codes:
-                return InvalidCredsError
-            if code in self.throttle_error_codes:
-                return RateLimitError
-            if code.endswith(".NotFound"):
-                return NotFoundError
-            if status < 500:
-                # EC2 answers most refusals with 400; the code says more than
-                # the status, and only the codes above have their own class.
-                return ProviderError
+        if code is not None and code.endswith(".NotFound"):
+            return NotFoundError
         return super().error_class(status, code)
 
 

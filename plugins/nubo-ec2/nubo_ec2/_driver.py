@@ -309,7 +309,7 @@ class EC2NodeDriver(NodeDriver):
             no security group to read it from.
         """
         if self._account_id is None:
-            root = self._describe("DescribeSecurityGroups", {})
+            root = self._describe("DescribeSecurityGroups", {"MaxResults": 5})
             for item in _parse.items(root, "securityGroupInfo"):
                 owner = _parse.text(item, "ownerId")
                 if owner:

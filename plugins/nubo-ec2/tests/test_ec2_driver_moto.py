@@ -183,6 +183,24 @@ def test_named_sizes_have_ram_vcpus_and_no_price(
     assert actions.calls[0]["InstanceType.1"] == ["t3.micro"]
 
 
+def test_sizes_of_a_zone_are_those_it_offers(
+    driver: EC2NodeDriver, actions: Actions
+) -> None:
+    zone = driver.list_locations()[0]
+    actions.calls.clear()
+
+    sizes = driver.list_sizes(location=zone, ex_instance_types=["t3.micro", "m5.large"])
+
+    offerings = actions.calls[0]
+    assert actions.actions() == [
+        "DescribeInstanceTypeOfferings",
+        "DescribeInstanceTypes",
+    ]
+    assert offerings["LocationType"] == ["availability-zone"]
+    assert offerings["Filter.1.Value.1"] == [zone.id]
+    assert {size.id for size in sizes} == {"t3.micro", "m5.large"}
+
+
 def test_creating_a_node_never_looks_sizes_up(
     driver: EC2NodeDriver, actions: Actions
 ) -> None:
