@@ -143,3 +143,21 @@ def docs(session: nox.Session) -> None:
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", str(out)
     )
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Walk an EC2 fleet through its life on moto's server, on 127.0.0.1.
+
+    Installs the core, the EC2 provider and moto's server, then runs
+    ``examples/ec2_fleet.py --moto``: the script starts the server with
+    ``examples/_moto_server.py`` on a free loopback port, drives it through nubo's
+    public API, and stops it on every way out (the end of the run, an error,
+    Ctrl-C, SIGTERM, the interpreter's exit). Extra arguments go to the script:
+    ``nox -s demo -- --size t3.small``.
+    """
+    session.install("-e", ".", "-e", str(ROOT / "plugins" / "nubo-ec2"))
+    session.install("moto[server]>=5.0")
+    session.run(
+        "python", str(ROOT / "examples" / "ec2_fleet.py"), "--moto", *session.posargs
+    )
