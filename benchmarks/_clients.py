@@ -31,7 +31,9 @@ __all__ = [
     "REQUEST_ONLY",
     "SECRET",
     "FloorClient",
+    "boto3_all",
     "isolate_from_aws",
+    "libcloud_all",
     "make",
 ]
 

@@ -23,7 +23,15 @@ from typing import Any
 
 from benchmarks._fleet import PAGE_SIZE
 
-__all__ = ["copy_to_docs", "machine", "summarize", "write"]
+__all__ = [
+    "chart",
+    "copy_to_docs",
+    "machine",
+    "markdown",
+    "restructuredtext",
+    "summarize",
+    "write",
+]
 
 log = logging.getLogger(__name__)
 

@@ -404,6 +404,7 @@ def threads(settings: Settings) -> dict[str, dict[str, list[dict[str, Any]]]]:
 
 # -- all of it ---------------------------------------------------------------------
 
+#: Every workload, by the name ``--only`` takes, in the order they run.
 WORKLOADS: dict[str, Callable[[Settings], Any]] = {
     "small": small_calls,
     "fleet": large_fleet,
