@@ -21,10 +21,11 @@ __all__ = ["COLD_PROBES", "fleet", "main"]
 
 log = logging.getLogger(__name__)
 
-_COLD_HEAD = "import time\nstarted = time.perf_counter()\n"
+_COLD_HEAD = "import time\nstarted, cpu = time.perf_counter(), time.process_time()\n"
 _COLD_TAIL = (
-    "\nfinished = time.perf_counter()\n"
-    "import json\nprint(json.dumps({'seconds': finished - started}))\n"
+    "\nfinished, cpu_end = time.perf_counter(), time.process_time()\n"
+    "import json\nprint(json.dumps("
+    "{'seconds': finished - started, 'cpu_seconds': cpu_end - cpu}))\n"
 )
 
 # Import, look up the driver and make it: the code each client's user writes.
@@ -49,7 +50,7 @@ _COLD_BODIES = {
     ),
 }
 
-#: Whole programs that time a cold start and print ``{"seconds": ...}``.
+#: Whole programs that time a cold start and print its wall and CPU seconds.
 COLD_PROBES = {
     name: _COLD_HEAD + body + _COLD_TAIL for name, body in _COLD_BODIES.items()
 }
