@@ -132,7 +132,8 @@ class FloorClient:
 def _floor_instance(item: Any, reservation: Any) -> dict[str, Any]:
     # The fields nubo's parser reads, each found by its namespaced path.
     def get(path: str) -> str | None:
-        return item.findtext(path.replace("/", f"/{_NS}").join((_NS, "")))
+        found: str | None = item.findtext(_NS + path.replace("/", f"/{_NS}"))
+        return found
 
     tags = {
         tag.findtext(f"{_NS}key"): tag.findtext(f"{_NS}value") or ""

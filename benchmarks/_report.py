@@ -235,7 +235,7 @@ def summarize(results: dict[str, Any]) -> dict[str, Any]:
         )
 
     if "threads" in work:
-        threads = {}
+        threads: dict[str, dict[str, dict[str, Any]]] = {}
         for name, by_count in work["threads"].items():
             threads[name] = {
                 count: {
