@@ -90,6 +90,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
+class _Server(ThreadingHTTPServer):
+    # Many clients connect at once (8 threads, each with its own connection):
+    # with the default backlog of 5 some connects wait a second for a retry.
+    request_queue_size = 128
+    daemon_threads = True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Serve until stopped.
 
@@ -109,8 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     _Handler.addresses = _answer(200, ADDRESSES)
     _Handler.latency = args.latency_ms / 1000
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), _Handler)
     print(server.server_address[1], flush=True)
     try:
         server.serve_forever(poll_interval=0.5)
