@@ -324,7 +324,7 @@ def test_a_server_that_is_down_exits_1_and_names_the_endpoint(home: Path) -> Non
     assert retries
     assert all(r.startswith("nubo: warning: retrying POST") for r in retries)
     assert line.startswith("nubo: error: ")
-    assert f"check that {down} (from --endpoint) is up" in line
+    assert f"the endpoint {down} came from --endpoint" in line
     assert "Traceback" not in result.stderr
 
 
