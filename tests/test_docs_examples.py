@@ -29,6 +29,7 @@ import doctest
 import io
 import os
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,11 +238,27 @@ def test_the_extraction_finds_the_examples() -> None:
 
 
 def test_the_expected_output_convention() -> None:
-    code = "print(1)  # 1\nx = 2\nprint(x)\n# 2\nprint(3)\n# a comment, not output\n"
+    code = "print(1)  # 1\nx = 2\nprint(x)\n# 2\nx = 3\n# a comment, not output\n"
 
-    assert expected_output(code) == ["1", "2", "a comment, not output"]
+    assert expected_output(code) == ["1", "2"]
     assert _matches("SHA256:...", "SHA256:abc")
     assert not _matches("deploy-42", "deploy-43")
+
+
+def test_a_block_can_opt_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = tmp_path / "page.rst"
+    page.write_text(
+        ".. code-block:: python\n   :class: no-run\n\n   raise SystemExit\n\n"
+        ".. code-block:: python\n\n   ran = True\n"
+    )
+    monkeypatch.setattr(sys.modules[__name__], "DOCS", tmp_path)
+
+    blocks = page_blocks(page)
+
+    assert [(b.run, b.code) for b in blocks] == [
+        (False, "raise SystemExit\n"),
+        (True, "ran = True\n"),
+    ]
 
 
 def test_the_pages_covered_elsewhere_are_run_there() -> None:
