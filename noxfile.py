@@ -32,6 +32,14 @@ TEST_REQUIREMENTS = [
     "asyncssh>=2.14",
 ]
 
+#: What the benchmarks compare nubo with, and draw their chart with.
+BENCH_REQUIREMENTS = [
+    "apache-libcloud==3.9.1",
+    "boto3>=1.34",
+    "matplotlib>=3.8",
+    "pyinstrument>=4.6",
+]
+
 #: Tools the peer servers need that pip cannot install; Debian package names.
 SYSTEM_TOOLS = {"tinyproxy": "tinyproxy"}
 
@@ -161,3 +169,16 @@ def demo(session: nox.Session) -> None:
     session.run(
         "python", str(ROOT / "examples" / "ec2_fleet.py"), "--moto", *session.posargs
     )
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Measure nubo beside a bare requests loop, apache-libcloud and boto3.
+
+    Writes a markdown table, a JSON file and a PNG chart under
+    ``benchmarks/results/``. Never part of the default sessions. Extra arguments
+    go to the runner: ``nox -s bench -- --quick``, ``-- --help``.
+    """
+    _install_project(session)
+    session.install(*BENCH_REQUIREMENTS)
+    session.run("python", "-m", "benchmarks", *session.posargs)
