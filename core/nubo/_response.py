@@ -137,6 +137,17 @@ class _Deflate:
         return bytes(self._inner.flush())
 
 
+def _charset(content_type: str | None) -> str | None:
+    """Return the charset a Content-Type header names, or ``None``."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
 def _has_zlib_header(data: bytes) -> bool:
     return (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
 
@@ -348,7 +359,10 @@ class Response:
         return None
 
     def _decode(self, data: bytes) -> str:
-        charset = self.response.encoding or "utf-8"
+        # Only a charset the server named counts: requests would assume
+        # ISO-8859-1 for any text/* type, and garble a UTF-8 body sent as
+        # text/html or text/plain.
+        charset = _charset(self.headers.get("Content-Type")) or "utf-8"
         try:
             return data.decode(charset, errors="replace")
         except LookupError:
