@@ -563,6 +563,12 @@ class XmlResponse(Response):
             raise self.malformed("the body is not well-formed XML", exc) from exc
         if root is None:
             raise self.malformed("the body holds no XML element")
+        if _declares_entities(root):
+            raise self.malformed(
+                "the body declares XML entities, which nubo refuses: no provider"
+                " needs them, and they are how external-entity and expansion"
+                " attacks are made"
+            )
         return root
 
     def parse_error(self) -> str | tuple[str, str | None]:
@@ -576,7 +582,7 @@ class XmlResponse(Response):
             root = etree.fromstring(self.body_bytes, parser=_xml_parser())
         except (etree.XMLSyntaxError, ValueError):
             return self._fallback_message()
-        if root is None:
+        if root is None or _declares_entities(root):
             return self._fallback_message()
 
         code = _first_text(root, self.code_tags)
@@ -633,6 +639,12 @@ class XmlResponse(Response):
         :returns: the children, in document order.
         """
         return [child for child in element if etree.QName(child).localname == name]
+
+
+def _declares_entities(root: Any) -> bool:
+    """Tell whether a document's DTD declares entities (general or parameter)."""
+    dtd = root.getroottree().docinfo.internalDTD
+    return dtd is not None and next(iter(dtd.iterentities()), None) is not None
 
 
 def _first_text(root: Any, names: tuple[str, ...]) -> str | None:
