@@ -297,4 +297,3 @@ def test_a_send_hook_that_answers_with_garbage_is_a_plugin_error(
 
     assert "answers" in str(caught.value)
     assert server.seen == []
-
