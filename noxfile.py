@@ -29,10 +29,17 @@ TEST_REQUIREMENTS = [
     "build>=1.0",
     "moto[server]>=5.0",
     "botocore>=1.34",
+    "asyncssh>=2.14",
 ]
 
 #: Tools the peer servers need that pip cannot install; Debian package names.
 SYSTEM_TOOLS = {"tinyproxy": "tinyproxy"}
+
+#: The Prism release that mocks DigitalOcean's spec; the newest needs a newer Node.
+PRISM_PACKAGE = "@stoplight/prism-cli@5.14.2"
+
+#: Where Prism is installed, once, and reused by every run.
+PRISM_DIR = ROOT / ".nox" / "prism"
 
 
 def _install_project(session: nox.Session, *extras: str) -> None:
@@ -64,6 +71,33 @@ def _ensure_system_tools(session: nox.Session) -> None:
     session.run(apt, "-qq", "install", "-y", *missing, external=True, env=env)
 
 
+def _ensure_prism(session: nox.Session) -> None:
+    """Install Prism with npm into ``.nox/prism`` once, when Node and npm exist.
+
+    Without them the DigitalOcean tests that need Prism are skipped with a
+    reason, unless ``NUBO_REQUIRE_PEERS`` is set.
+    """
+    if (PRISM_DIR / "node_modules" / ".bin" / "prism").exists():
+        return
+
+    npm = shutil.which("npm")
+    if npm is None or shutil.which("node") is None:
+        session.warn(f"not installing {PRISM_PACKAGE}: needs Node and npm")
+        return
+
+    PRISM_DIR.mkdir(parents=True, exist_ok=True)
+    session.run(
+        npm,
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--prefix",
+        str(PRISM_DIR),
+        PRISM_PACKAGE,
+        external=True,
+    )
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the core's tests and every provider plugin's tests.
@@ -71,6 +105,7 @@ def tests(session: nox.Session) -> None:
     Extra arguments go to pytest: ``nox -s tests -- -k retry -x``.
     """
     _ensure_system_tools(session)
+    _ensure_prism(session)
     _install_project(session, "testing", "ssh")
     session.install(*TEST_REQUIREMENTS)
 
@@ -107,4 +142,22 @@ def docs(session: nox.Session) -> None:
     out = ROOT / "docs" / "_build" / "html"
     session.run(
         "sphinx-build", "-W", "--keep-going", "-n", "-b", "html", "docs", str(out)
+    )
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Walk an EC2 fleet through its life on moto's server, on 127.0.0.1.
+
+    Installs the core, the EC2 provider and moto's server, then runs
+    ``examples/ec2_fleet.py --moto``: the script starts the server with
+    ``examples/_moto_server.py`` on a free loopback port, drives it through nubo's
+    public API, and stops it on every way out (the end of the run, an error,
+    Ctrl-C, SIGTERM, the interpreter's exit). Extra arguments go to the script:
+    ``nox -s demo -- --size t3.small``.
+    """
+    session.install("-e", ".", "-e", str(ROOT / "plugins" / "nubo-ec2"))
+    session.install("moto[server]>=5.0")
+    session.run(
+        "python", str(ROOT / "examples" / "ec2_fleet.py"), "--moto", *session.posargs
     )

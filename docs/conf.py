@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import nubo
+
+# Our own extensions, such as the table of the methods a provider offers.
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "nubo"
 author = "The nubo authors"
@@ -15,6 +21,7 @@ extensions = [
     "sphinx.ext.intersphinx",
     "sphinx.ext.viewcode",
     "sphinx.ext.doctest",
+    "nubo_supports",
 ]
 
 autodoc_typehints = "description"

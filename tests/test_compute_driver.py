@@ -205,12 +205,15 @@ def test_supports_answers_from_what_the_class_overrides() -> None:
     assert PagedDriver.supports("list_nodes") is True
 
 
-def test_deploy_node_is_not_supported_yet() -> None:
+def test_deploy_node_needs_create_node() -> None:
+    from nubo.compute.deployment import ScriptDeployment
+
     driver = PagedDriver(0)
 
     assert driver.supports("deploy_node") is False
-    with pytest.raises(NotSupportedError, match="SSH deployment is not available"):
-        driver.deploy_node(name="x")
+    with pytest.raises(NotSupportedError, match="deploy_node") as caught:
+        driver.deploy_node(ScriptDeployment("true"), name="x")
+    assert caught.value.method == "deploy_node"
 
 
 def test_supports_knows_ex_methods() -> None:

@@ -1,9 +1,11 @@
 """The ``nubo`` command line.
 
 ``nubo providers`` lists the installed providers and hook plugins; ``nubo doctor``
-loads every one of them and says what is broken and how to fix it. Each
-subcommand is a function that adds its parser to the subcommand table, so that
-more (``nubo -p PROVIDER nodes list``) can be added beside them.
+loads every one of them and says what is broken and how to fix it. The compute
+commands, ``nubo -p PROVIDER nodes list`` and the like, live in
+:mod:`nubo._cli_compute`, their settings in :mod:`nubo._cli_config` and their
+output in :mod:`nubo._cli_output`. Each subcommand is a function that adds its
+parser to the subcommand table.
 
 Run it as the ``nubo`` console script or as ``python -m nubo._cli``.
 """
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from . import _registry
+from . import _cli_compute, _registry, _scaffold
 from ._version import __version__
 from .errors import NuboError
 
@@ -63,8 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     :param argv: the arguments, without the program name; ``sys.argv[1:]`` when
         ``None``.
-    :returns: the exit status: 0 when all went well, 1 when ``nubo doctor``
-        found a problem, 2 for a usage error.
+    :returns: the exit status: 0 when all went well, 1 for an error from the
+        provider or the network (or a problem ``nubo doctor`` found), 2 for a
+        usage error, 130 on Ctrl-C.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -80,6 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command(args, sys.stdout)
     except NuboError as error:
         parser.exit(2, f"nubo: error: {error}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write("nubo: interrupted; nothing was changed\n")
+        return _cli_compute.EXIT_INTERRUPTED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -90,12 +96,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nubo",
         description="Drive cloud providers through one API.",
+        epilog=(
+            "Example: nubo -p dummy nodes list. Credentials come from the "
+            "environment (NUBO_<PROVIDER>_KEY, NUBO_<PROVIDER>_SECRET, or the "
+            "provider's own, such as AWS_ACCESS_KEY_ID) or from a --profile of "
+            "~/.config/nubo/config.toml (or $NUBO_CONFIG)."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"nubo {__version__}")
+    _cli_compute.add_global_options(parser, suppress=False)
 
     subcommands = parser.add_subparsers(title="commands", metavar="COMMAND")
     for add in _SUBCOMMANDS:
         add(subcommands)
+    _scaffold.configure(subcommands.add_parser("new-provider", help=_scaffold.HELP))
 
     return parser
 
@@ -322,7 +336,11 @@ def _hooks_module() -> Any:
         return None
 
 
-_SUBCOMMANDS: list[Callable[[Any], None]] = [_add_providers, _add_doctor]
+_SUBCOMMANDS: list[Callable[[Any], None]] = [
+    _add_providers,
+    _add_doctor,
+    _cli_compute.add_parsers,
+]
 
 
 if __name__ == "__main__":

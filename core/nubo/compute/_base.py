@@ -30,6 +30,7 @@ from ._models import (
     VolumeSnapshot,
 )
 from ._states import NodeState
+from .deployment import Deployment, HostKeyPolicy
 
 __all__ = ["NodeDriver"]
 
@@ -166,8 +167,9 @@ class NodeDriver(BaseDriver):
         offered when the class overrides it, or, for a method the base class
         builds on another (``import_key_pair_from_file`` on
         ``import_key_pair_from_string``, a list method on its ``iter_*``
-        generator), when it overrides that one. An ``ex_`` method is offered when
-        the class has it.
+        generator), when it overrides that one; ``deploy_node`` is offered
+        with ``create_node`` and ``wait_until_running``. An ``ex_`` method is
+        offered when the class has it.
 
         :param method: the method's name, such as ``"create_volume"``.
         :returns: ``True`` when calling the method will not raise
@@ -186,7 +188,9 @@ class NodeDriver(BaseDriver):
             )
 
         if method == "deploy_node":
-            return cls._overrides(method)
+            return cls._overrides(method) or (
+                cls._overrides("create_node") and cls.supports("wait_until_running")
+            )
         return cls._overrides(method) or any(
             cls._overrides(base) for base in _BUILT_ON.get(method, ())
         )
@@ -294,21 +298,92 @@ class NodeDriver(BaseDriver):
         """
         self._not_supported("create_node")
 
-    def deploy_node(self, **kwargs: Any) -> Node:
-        """Create a node, wait for it, and set it up over SSH.
+    def deploy_node(
+        self,
+        deploy: Deployment,
+        ssh_username: str = "root",
+        ssh_alternate_usernames: Sequence[str] | None = None,
+        ssh_port: int = 22,
+        ssh_timeout: float = 10,
+        ssh_key: str | os.PathLike[str] | None = None,
+        ssh_key_password: str | None = None,
+        auth: NodeAuthSSHKey | NodeAuthPassword | None = None,
+        timeout: float = 600,
+        max_tries: int = 3,
+        ssh_interface: str = "public_ips",
+        wait_period: float = 5,
+        *,
+        host_key_policy: HostKeyPolicy | str = "accept-first",
+        ex_destroy_on_failure: bool = False,
+        **create_node_kwargs: Any,
+    ) -> Node:
+        """Create a node, wait for it to run, log in over SSH and deploy it.
 
-        Not available yet in any driver.
+        Every argument is checked before the node is made, and so is paramiko
+        (the ``ssh`` extra). Connecting is tried again every ``wait_period``
+        seconds while the node's SSH server is not up, until ``timeout`` seconds
+        after the call began; a refused login moves on to the next user name
+        and is not tried again. A deployment that fails is tried again, on a
+        new connection, up to ``max_tries`` tries in all.
 
-        :param kwargs: the arguments of :meth:`create_node`, and the deployment.
-        :returns: the deployed node.
-        :raises NotSupportedError: always, for now.
+        :param deploy: what to do on the node: a step from
+            :mod:`nubo.compute.deployment`.
+        :param ssh_username: the user to log in as.
+        :param ssh_alternate_usernames: users to try in turn when the login as
+            ``ssh_username`` is refused.
+        :param ssh_port: the node's SSH port.
+        :param ssh_timeout: seconds for each attempt to connect and log in.
+        :param ssh_key: the private key to log in with: a file's path or the key
+            itself. With neither it nor a password in ``auth``, the SSH agent and
+            the keys in ``~/.ssh`` are tried.
+        :param ssh_key_password: the passphrase of ``ssh_key``.
+        :param auth: handed to :meth:`create_node`; a password in it is also
+            used to log in.
+        :param timeout: seconds for the node to run and its SSH server to answer.
+        :param max_tries: how many times the deployment is tried in all.
+        :param ssh_interface: the addresses to connect to: ``"public_ips"`` or
+            ``"private_ips"``; the first one is used.
+        :param wait_period: seconds between two looks at the node, and between
+            two attempts to connect.
+        :param host_key_policy: which host key to trust: ``"accept-first"``
+            (:class:`~nubo.compute.deployment.AcceptFirstHostKeyPolicy`),
+            ``"strict"`` (:class:`~nubo.compute.deployment.KnownHostsPolicy`
+            on ``~/.ssh/known_hosts``) or a policy object. The key accepted is
+            recorded in ``extra["ssh_host_key_type"]`` and
+            ``extra["ssh_host_key_fingerprint"]``.
+        :param ex_destroy_on_failure: destroy the node when its deployment
+            fails.
+        :param create_node_kwargs: the arguments of :meth:`create_node`:
+            ``name``, ``size``, ``image``, ``location`` and the provider's own.
+        :returns: the node, fresh, with the host key and the user logged in as
+            (``extra["ssh_username"]``) in ``extra``.
+        :raises InvalidArgumentError: for a bad argument, before anything is made.
+        :raises NotSupportedError: when the provider cannot create or wait for
+            nodes.
+        :raises DeploymentError: when paramiko is missing, before anything is
+            made; or when waiting, connecting or a step failed once the node
+            existed: ``error.node`` is its id, and the message says whether it
+            was destroyed.
         """
-        # TODO(#10): deployment over SSH
-        raise NotSupportedError(
-            "SSH deployment is not available yet: create the node with "
-            "create_node(), wait with wait_until_running(), then set it up over SSH",
-            provider=self.type or type(self).__name__,
-            method="deploy_node",
+        from . import _deploy
+
+        return _deploy.deploy_node(
+            self,
+            deploy,
+            ssh_username=ssh_username,
+            ssh_alternate_usernames=ssh_alternate_usernames,
+            ssh_port=ssh_port,
+            ssh_timeout=ssh_timeout,
+            ssh_key=ssh_key,
+            ssh_key_password=ssh_key_password,
+            auth=auth,
+            timeout=timeout,
+            max_tries=max_tries,
+            ssh_interface=ssh_interface,
+            wait_period=wait_period,
+            host_key_policy=host_key_policy,
+            ex_destroy_on_failure=ex_destroy_on_failure,
+            create_node_kwargs=create_node_kwargs,
         )
 
     def reboot_node(self, node: Node) -> bool:

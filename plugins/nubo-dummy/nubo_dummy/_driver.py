@@ -79,7 +79,9 @@ _ADDRESSED = frozenset(
     {NodeState.RUNNING, NodeState.REBOOTING, NodeState.STOPPING, NodeState.STARTING}
 )
 
-_CREATE_NODE_EXTRAS = frozenset({"ex_key_name", "ex_public_ip", "ex_fail"})
+_CREATE_NODE_EXTRAS = frozenset(
+    {"ex_key_name", "ex_public_ip", "ex_public_ips", "ex_fail"}
+)
 
 
 @dataclass
@@ -98,6 +100,8 @@ class _NodeRecord:
     due: float = 0.0
     terminated_at: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The public addresses the caller chose, instead of made-up ones.
+    public_ips: list[str] | None = None
 
 
 @dataclass
@@ -193,6 +197,25 @@ def _check_name(name: object, what: str) -> str:
     return name
 
 
+def _check_addresses(value: object) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+        raise InvalidArgumentError(
+            f"ex_public_ips must be a list of IP addresses, not {value!r}",
+            argument="ex_public_ips",
+        )
+    for address in value:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            raise InvalidArgumentError(
+                f"ex_public_ips holds {address!r}, which is not an IP address",
+                argument="ex_public_ips",
+            ) from None
+    return [str(address) for address in value]
+
+
 def _address(network: ipaddress.IPv4Network | ipaddress.IPv6Network, n: int) -> str:
     # The n-th host address of the network, wrapping around before its end.
     hosts = min(network.num_addresses - 2, 2**32)
@@ -215,8 +238,9 @@ def _now() -> datetime:
 class DummyNodeDriver(NodeDriver):
     """An in-memory compute provider, for tests, examples and docs.
 
-    It implements every method of :class:`~nubo.compute.NodeDriver` but
-    deployment over SSH. Ids are deterministic for a given ``ex_seed``: two
+    It implements every method of :class:`~nubo.compute.NodeDriver`; for
+    :meth:`~nubo.compute.NodeDriver.deploy_node`, ``ex_public_ips`` points a
+    node at a real SSH server. Ids are deterministic for a given ``ex_seed``: two
     drivers with the same seed, called the same way, hand out the same ids.
     Generated key pairs are random whatever the seed.
 
@@ -408,7 +432,9 @@ class DummyNodeDriver(NodeDriver):
 
     def _node_model(self, record: _NodeRecord) -> Node:
         public: list[str] = []
-        if record.public_ip and record.state in _ADDRESSED:
+        if record.public_ips is not None and record.state in _ADDRESSED:
+            public = list(record.public_ips)
+        elif record.public_ip and record.state in _ADDRESSED:
             public = [
                 _address(_PUBLIC_V4, record.number),
                 _address(_PUBLIC_V6, record.number),
@@ -516,8 +542,11 @@ class DummyNodeDriver(NodeDriver):
         :param auth: an SSH key or a password to log in with.
         :param kwargs: ``ex_key_name``, a key pair to put on the node;
             ``ex_public_ip`` (default ``True``), ``False`` for a node with
-            private addresses only; ``ex_fail`` (default ``False``), ``True`` for
-            a node that ends in ``error`` instead of ``running``.
+            private addresses only; ``ex_public_ips``, the public addresses the
+            node shows once running instead of made-up ones (``["127.0.0.1"]``
+            for a node whose SSH server is a local one); ``ex_fail`` (default
+            ``False``), ``True`` for a node that ends in ``error`` instead of
+            ``running``.
         :returns: the new node, ``pending``.
         :raises InvalidArgumentError: for a bad argument or an unknown ``ex_``
             argument.
@@ -539,6 +568,7 @@ class DummyNodeDriver(NodeDriver):
         key_name = kwargs.get("ex_key_name")
         public_ip = bool(kwargs.get("ex_public_ip", True))
         fail = bool(kwargs.get("ex_fail", False))
+        public_ips = _check_addresses(kwargs.get("ex_public_ips"))
 
         extra: dict[str, Any] = {"key_name": key_name, "auth": None}
         if isinstance(auth, NodeAuthSSHKey):
@@ -599,6 +629,7 @@ class DummyNodeDriver(NodeDriver):
                 target=NodeState.ERROR if fail else NodeState.RUNNING,
                 due=self._tick() + self.ex_boot_delay,
                 extra=extra,
+                public_ips=public_ips,
             )
             self._nodes[node_id] = record
             log.debug("dummy node %s (%s) created", node_id, name)

@@ -28,12 +28,12 @@ def test_needs_no_credentials_and_has_its_members() -> None:
     assert driver.features == {"create_node": ["ssh_key", "password"]}
 
 
-def test_supports_every_method_but_deployment() -> None:
+def test_supports_every_method() -> None:
     from nubo.compute._base import _CONTRACT_METHODS
 
     offered = {m for m in _CONTRACT_METHODS if DummyNodeDriver.supports(m)}
 
-    assert set(_CONTRACT_METHODS) - offered == {"deploy_node"}
+    assert set(_CONTRACT_METHODS) - offered == set()
 
 
 def test_a_new_node_is_pending_then_running(
@@ -325,11 +325,24 @@ def test_constructor_refuses_bad_settings() -> None:
         DummyNodeDriver(ex_terminated_ttl=-0.1)
 
 
-def test_deploy_node_is_not_available_yet(driver: DummyNodeDriver) -> None:
-    from nubo.errors import NotSupportedError
+def test_public_ips_can_be_chosen(
+    driver: DummyNodeDriver, clock: Any, size: NodeSize, image: NodeImage
+) -> None:
+    created = driver.create_node(
+        "local", size, image, ex_public_ips=["127.0.0.1", "::1"]
+    )
+    assert created.public_ips == []
 
-    with pytest.raises(NotSupportedError, match="SSH deployment") as caught:
-        driver.deploy_node(name="x")
+    clock.advance()
 
-    assert caught.value.provider == "dummy"
-    assert caught.value.method == "deploy_node"
+    assert driver.get_node(created.id).public_ips == ["127.0.0.1", "::1"]
+
+
+@pytest.mark.parametrize("value", ["127.0.0.1", ["not-an-address"], 7])
+def test_public_ips_must_be_a_list_of_addresses(
+    driver: DummyNodeDriver, size: NodeSize, image: NodeImage, value: object
+) -> None:
+    with pytest.raises(InvalidArgumentError, match="ex_public_ips"):
+        driver.create_node("local", size, image, ex_public_ips=value)
+
+    assert driver.list_nodes() == []

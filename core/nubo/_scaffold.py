@@ -1,0 +1,307 @@
+"""``nubo new-provider``: write the skeleton of a new provider plugin distribution.
+
+The skeleton installs as it is and its tests pass at once: a driver on the
+compute contract that implements no method yet (each reports itself as not
+supported), a connection and a response to build on, the entry point that makes
+``nubo.get_driver(NAME)`` find it, a test module that runs the conformance kit of
+:mod:`nubo.testing`, and a README that says what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+from pathlib import Path
+from string import Template
+from typing import Any, TextIO
+
+from .errors import InvalidArgumentError
+
+__all__ = ["HELP", "configure", "write_provider"]
+
+log = logging.getLogger(__name__)
+
+#: The one-line help of ``nubo new-provider``.
+HELP = "write a new provider plugin distribution, ready to install and test"
+
+# A provider id: lower-case words of letters and digits, joined by - or _.
+_NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
+
+_PYPROJECT = Template("""\
+[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "$dist"
+version = "0.1.0"
+description = "A nubo compute provider for $title."
+readme = "README.md"
+requires-python = ">=3.10"
+classifiers = [
+  "Development Status :: 2 - Pre-Alpha",
+  "Programming Language :: Python :: 3",
+  "Typing :: Typed",
+]
+dependencies = ["nubo"]
+
+[project.optional-dependencies]
+testing = ["nubo[testing]"]
+
+# The entry point is how nubo finds the driver: nubo.get_driver("$name").
+[project.entry-points."nubo.compute"]
+$name = "$module:$cls"
+
+[tool.hatch.build.targets.wheel]
+packages = ["$module"]
+
+[tool.pytest.ini_options]
+testpaths = ["tests"]
+""")
+
+_INIT = Template('''\
+"""$dist: the $title compute provider for nubo.
+
+Its driver is :class:`$cls`; find it with::
+
+    nubo.get_driver("$name")
+"""
+
+from ._driver import ${prefix}Connection, $cls, ${prefix}Response
+
+__all__ = ["${prefix}Connection", "$cls", "${prefix}Response"]
+''')
+
+_DRIVER = Template('''\
+"""The $title provider: its driver, and the connection and response it uses.
+
+Every method of :class:`nubo.compute.NodeDriver` that the driver does not
+override raises :class:`nubo.errors.NotSupportedError`, and
+``driver.supports(method)`` says so before the call. Implement them one at a
+time, and claim each one in the conformance test module as you do.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from nubo import ConnectionKey, JsonResponse
+from nubo.compute import NodeDriver
+
+__all__ = ["${prefix}Connection", "$cls", "${prefix}Response"]
+
+log = logging.getLogger(__name__)
+
+
+class ${prefix}Response(JsonResponse):
+    """An answer of the $title API, read as JSON.
+
+    Override ``parse_error`` when the provider words its errors its own way.
+    """
+
+
+class ${prefix}Connection(ConnectionKey):
+    """The connection to the $title API, which takes an API token.
+
+    :param key: the API token.
+    """
+
+    responseCls = ${prefix}Response
+
+    #: The API's host; a driver made with ``host=...`` talks to that one instead.
+    host = "api.$name.example"
+
+    #: The path every action is under.
+    request_path = "/v1"
+
+    def add_default_headers(self, headers: dict[str, str]) -> dict[str, str]:
+        """Send the token with every call.
+
+        :param headers: the call's headers.
+        :returns: the headers to send.
+        """
+        headers["Authorization"] = f"Bearer {self.key}"
+        return headers
+
+
+class $cls(NodeDriver):
+    """The $title compute provider.
+
+    Make it with the API token, ``$cls("token")``. ``host``,
+    ``port`` and ``secure`` point it at another server, such as an emulator.
+    """
+
+    type = "$name"
+    name = "$title"
+    website = ""
+    connectionCls = ${prefix}Connection
+
+    #: The kinds of ``auth`` that ``create_node`` takes: "ssh_key", "password".
+    features: ClassVar[dict[str, list[str]]] = {"create_node": []}
+''')
+
+_TEST = Template('''\
+"""The nubo conformance kit over the $title driver.
+
+Add each contract method to ``capabilities`` as you implement it: the kit then
+checks it, and reports the methods not claimed as unsupported.
+"""
+
+from typing import ClassVar
+
+from nubo.compute import NodeDriver
+from nubo.testing import ConformanceSuite
+
+from $module import $cls
+
+
+class Test${prefix}Conformance(ConformanceSuite):
+    #: The contract methods the driver implements, such as "list_sizes".
+    capabilities: ClassVar[set[str]] = set()
+
+    def make_driver(self) -> NodeDriver:
+        # Tests talk to a server they start on 127.0.0.1, or replay a recording
+        # (nubo.testing.replay); never to the real API.
+        return $cls(
+            "test-token", secure=False, host="127.0.0.1", port=8080
+        )
+''')
+
+_README = Template("""\
+# $dist
+
+A [nubo](https://nubo.readthedocs.io/) compute provider for $title.
+
+```python
+import nubo
+
+Driver = nubo.get_driver("$name")
+driver = Driver("your-api-token")
+print(driver.supports("list_nodes"))
+```
+
+## Develop
+
+```console
+$$ pip install -e ".[testing]"
+$$ pytest
+```
+
+The tests run nubo's conformance kit (`tests/test_${module}_conformance.py`). Every
+method of `nubo.compute.NodeDriver` the driver does not implement is reported
+as unsupported. Implement a method in `$module/_driver.py`, add its name to
+`capabilities` in the test module, and the kit checks that it keeps the
+contract.
+
+## Publish
+
+```console
+$$ python -m build
+$$ python -m twine upload dist/*
+```
+""")
+
+
+def names(name: str) -> dict[str, str]:
+    """Work out every name a provider distribution needs from its provider id.
+
+    :param name: the provider id, such as ``"acme"`` or ``"acme-cloud"``.
+    :returns: ``name``, ``dist`` (``nubo-acme-cloud``), ``module``
+        (``nubo_acme_cloud``), ``prefix`` (``AcmeCloud``), ``cls``
+        (``AcmeCloudNodeDriver``) and ``title`` (``Acme Cloud``).
+    :raises InvalidArgumentError: when the id is not lower-case words of letters
+        and digits joined by ``-`` or ``_``.
+    """
+    if not _NAME.fullmatch(name):
+        raise InvalidArgumentError(
+            f"{name!r} cannot be a provider id: use lower-case letters and digits, "
+            "starting with a letter, in words joined by - or _ (such as acme-cloud)",
+            argument="name",
+        )
+
+    words = re.split(r"[-_]", name)
+    prefix = "".join(word.capitalize() for word in words)
+    return {
+        "name": name,
+        "dist": "nubo-" + "-".join(words),
+        "module": "nubo_" + "_".join(words),
+        "prefix": prefix,
+        "cls": f"{prefix}NodeDriver",
+        "title": " ".join(word.capitalize() for word in words),
+    }
+
+
+def write_provider(name: str, directory: str | os.PathLike[str] = ".") -> Path:
+    """Write a new provider plugin distribution, ``nubo-NAME``, in a directory.
+
+    :param name: the provider id, as users will give it to ``nubo.get_driver``.
+    :param directory: the directory to make ``nubo-NAME`` in.
+    :returns: the distribution's directory.
+    :raises InvalidArgumentError: for a bad id, or when ``nubo-NAME`` already
+        exists there (nothing is overwritten).
+    """
+    values = names(name)
+    root = Path(directory) / values["dist"]
+    if root.exists():
+        raise InvalidArgumentError(
+            f"{root} already exists; pick another --dir, or remove it first "
+            "(nothing was written)",
+            argument="directory",
+        )
+
+    module = values["module"]
+    files = {
+        "pyproject.toml": _PYPROJECT,
+        "README.md": _README,
+        f"{module}/__init__.py": _INIT,
+        f"{module}/_driver.py": _DRIVER,
+        f"tests/test_{module}_conformance.py": _TEST,
+    }
+    for relative, template in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.substitute(values), encoding="utf-8")
+    (root / module / "py.typed").write_text("", encoding="utf-8")
+
+    log.debug("wrote the %s provider distribution in %s", name, root)
+    return root
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """Set up the parser of ``nubo new-provider``.
+
+    :param parser: the subcommand's parser, made by the ``nubo`` command line.
+    """
+    parser.description = (
+        "Write nubo-NAME, a provider plugin distribution: a driver skeleton on "
+        "the compute contract, its entry point, a test module that runs the "
+        "conformance kit, and a README. It installs with 'pip install -e' and its "
+        "tests pass at once."
+    )
+    parser.add_argument("name", metavar="NAME", help="the provider id, such as acme")
+    parser.add_argument(
+        "--dir",
+        default=".",
+        metavar="PATH",
+        help="the directory to write nubo-NAME in (default: the current one)",
+    )
+    parser.set_defaults(command=_run)
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    root = write_provider(args.name, args.dir)
+    values: dict[str, Any] = names(args.name)
+
+    out.write(f"Wrote {root}\n")
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        out.write(f"  {path.relative_to(root)}\n")
+    out.write(
+        "\nNext:\n"
+        f'  pip install -e "{root}[testing]"\n'
+        f"  pytest {root / 'tests'}\n"
+        f"Then implement the driver in {root / values['module'] / '_driver.py'}.\n"
+    )
+    return 0
