@@ -1,12 +1,13 @@
 """A fault-injecting HTTP server for the tests, scripted request by request.
 
 The server listens on 127.0.0.1 on a free port and serves each connection in a
-thread of its own. Every request goes to an *app* first (a callable that plays
-the provider: it may create a resource and returns the normal answer), then the
-next :class:`Step` of the script decides what actually goes back on the wire: the
-app's answer, another status or body, a compressed or cut-short body, a slow
-one, or a reset connection. When the script runs out, the app's answers are sent
-as they are, unless the last step was marked to repeat.
+thread of its own. Every request takes the next :class:`Step` of the script and
+goes to an *app* (a callable that plays the provider: it may create a resource,
+as :func:`acts` says it would have, and returns the normal answer); the step then
+decides what actually goes back on the wire: the app's answer, another status or
+body, a compressed or cut-short body, a slow one, or a reset connection. When
+the script runs out, the app's answers are sent as they are, unless the last step
+was marked to repeat.
 
 Nothing here talks to anything but the sockets it opened itself.
 """
@@ -88,6 +89,8 @@ class Step:
     :param stream: a callable returning the chunks of a body too large to hold,
         with its total length; sent with that Content-Length.
     :param delay: seconds to stall, for the slow actions.
+    :param recode: re-encode the app's UTF-8 body in this charset.
+    :param prefix: bytes put before the body (an XML declaration).
     """
 
     action: str = ANSWER
@@ -98,6 +101,8 @@ class Step:
     raw_body: bytes | None = None
     stream: Callable[[], tuple[int, Iterable[bytes]]] | None = None
     delay: float = 0.0
+    recode: str | None = None
+    prefix: bytes = b""
 
     def __post_init__(self) -> None:
         if self.action not in ACTIONS:
@@ -105,6 +110,19 @@ class Step:
 
 
 App = Callable[[Received], Answer]
+
+
+def acts(step: Step | None) -> bool:
+    """Tell whether the provider behind a step did the work it was asked for.
+
+    An answer the step replaces with a refusal (4xx) or with "unavailable, try
+    again" (503) means the provider did nothing; every other fault may strike
+    after the work was done (a 500 or a gateway's 502 or 504 says nothing about
+    it, a connection that breaks late even less), so it counts as done.
+    """
+    if step is None or step.status is None or step.action != ANSWER:
+        return True
+    return step.status < 400 or step.status in (500, 502, 504)
 
 
 def http_date(seconds_from_now: float) -> Callable[[], str]:
@@ -290,11 +308,11 @@ class FaultServer:
     def _respond(self, conn: socket.socket, request: Received) -> bool:
         """Answer one request as its step says; tell whether to keep the
         connection for another request."""
-        answer = self.app(request)
         step = self._next_step()
         request.step = step
         with self.lock:
             self.received.append(request)
+        answer = self.app(request)
         step = step or Step()
 
         if step.action == RESET_BEFORE_HEADERS:
@@ -306,6 +324,9 @@ class FaultServer:
         status = step.status if step.status is not None else answer.status
         headers: dict[str, str] = dict(answer.headers)
         body = step.body if step.body is not None else answer.body
+        if step.recode:
+            body = body.decode("utf-8").encode(step.recode)
+        body = step.prefix + body
         if step.encoding:
             body = compress(body, step.encoding)
             headers["Content-Encoding"] = step.encoding.removesuffix("-raw")
