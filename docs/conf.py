@@ -45,4 +45,5 @@ nitpick_ignore_regex = [
 html_theme = "furo"
 html_title = f"nubo {release}"
 html_static_path: list[str] = []
-exclude_patterns = ["_build"]
+# The generated tables are included by the pages, not pages of their own.
+exclude_patterns = ["_build", "_generated"]
