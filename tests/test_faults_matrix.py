@@ -1,6 +1,6 @@
 """The fault matrix: every fault of the fault server against an idempotent read,
 a create without an idempotency token and a create with one, for a JSON and an
-XML driver.
+XML driver of the suite's own and for the EC2 and DigitalOcean drivers.
 
 Every cell must end in a success after retries or in the right ``nubo.errors``
 class, within the retry budget, without a hang and without a second resource
@@ -49,7 +49,7 @@ from nubo import errors
 
 TABLE = Path(__file__).parent.parent / "docs" / "_generated" / "fault-matrix.rst"
 
-# Credentials of the two drivers; none of them may appear in any log line.
+# The drivers' credentials; none of them may appear in any log line.
 ACCESS_KEY = "AKIDFAULTMATRIX01"
 SECRET_KEY = "fAuLtMaTrIxSeCrEt-0123456789abcdef"
 TOKEN = "dop_v1_faultmatrixtoken0123456789"
@@ -903,6 +903,19 @@ FAULTS: list[Fault] = [
         steps(Step(headers={"Content-Encoding": "br"})),
         same("MalformedResponseError"),
     ),
+    Fault(
+        "XML entity-expansion bomb body",
+        steps(
+            Step(
+                body=(
+                    b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "lollollol">'
+                    b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><r>&b;&b;&b;</r>'
+                ),
+                headers={"Content-Type": "text/xml"},
+            )
+        ),
+        same("MalformedResponseError"),
+    ),
     # -- encodings --------------------------------------------------------------------
     Fault(
         "ISO-8859-1 body, charset declared",
@@ -1091,7 +1104,7 @@ def test_the_matrix(
     # No credential in any log line the whole matrix wrote.
     for record in caplog.records:
         text = record.getMessage()
-        for secret in (SECRET_KEY, TOKEN):
+        for secret in (ACCESS_KEY, SECRET_KEY, TOKEN):
             if secret in text:
                 broken.append(f"a log line shows a credential: {text}")
 
