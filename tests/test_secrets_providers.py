@@ -326,3 +326,54 @@ def test_the_ec2_signer_shows_no_secret(shown: Shown) -> None:
     signature = _SIGNATURE.findall(signed["Authorization"])
     assert signature
     shown.assert_clean(*signature)
+
+
+def real_drivers(port: int) -> list[Any]:
+    common = {
+        "secure": False,
+        "host": "127.0.0.1",
+        "port": port,
+        "retry": no_wait(),
+        "timeout": (2, 0.25),
+    }
+    found = []
+    ec2 = pytest.importorskip("nubo_ec2", reason="nubo-ec2 is not installed")
+    found.append(
+        ec2.EC2NodeDriver(ACCESS_KEY, SECRET_KEY, token=SESSION_TOKEN, **common)
+    )
+    do = pytest.importorskip("nubo_digitalocean", reason="needs nubo-digitalocean")
+    found.append(do.DigitalOceanNodeDriver(TOKEN, **common))
+    return found
+
+
+@pytest.mark.parametrize("status", [200, 403, 500])
+def test_the_ec2_and_digitalocean_drivers_show_no_secret(
+    echoing: tuple[FaultServer, Echoing], shown: Shown, status: int
+) -> None:
+    server, app = echoing
+    app.status = status
+    ec2, digitalocean = real_drivers(server.port)
+
+    for call in (
+        ec2.list_nodes,
+        lambda: ec2.create_key_pair("deploy"),
+        digitalocean.list_nodes,
+        lambda: digitalocean.create_key_pair("deploy"),
+    ):
+        try:
+            shown.add(call())
+        except errors.NuboError as exc:
+            shown.add(exc)
+
+    server.script([Step(RESET_AFTER_HEADERS)], repeat=True)
+    for call in (ec2.list_nodes, digitalocean.list_nodes):
+        with pytest.raises(errors.TransportError) as caught:
+            call()
+        shown.add(caught.value)
+
+    # The secrets went out, signed and as a bearer token, and came back echoed.
+    assert any(SESSION_TOKEN in str(request.headers) for request in app.seen)
+    assert any(TOKEN in str(request.headers) for request in app.seen)
+    assert app.signatures()
+    shown.add(ec2, digitalocean, ec2.connection, digitalocean.connection)
+    shown.assert_clean(*app.signatures())
