@@ -202,6 +202,97 @@ def test_provider_throttling_code_is_retried(
     assert len(server.seen) == 2
 
 
+@pytest.mark.parametrize(
+    ("method", "idempotent"),
+    [("POST", None), ("PATCH", None), ("POST", False), ("GET", False)],
+)
+def test_throttled_calls_are_retried_whatever_the_method(
+    server: LocalServer, sleeps: Sleeps, method: str, idempotent: bool | None
+) -> None:
+    server.answer(429, "slow down")
+    server.answer(200, "ok")
+
+    response = make(server, sleeps).request(
+        "/x", method=method, data="a=1", idempotent=idempotent
+    )
+
+    assert response.body == "ok"
+    assert [seen.method for seen in server.seen] == [method, method]
+    assert sleeps == [0.5]
+
+
+@pytest.mark.parametrize("status", [400, 503])
+def test_provider_throttling_code_on_a_post_is_retried(
+    server: LocalServer, sleeps: Sleeps, status: int
+) -> None:
+    class Conn(nubo.Connection):
+        responseCls = Throttling
+
+    server.answer(status, THROTTLED)
+    server.answer(200, "<ok/>")
+    connection = Conn(
+        secure=False,
+        port=server.port,
+        retry=nubo.RetryPolicy(sleep=sleeps, rand=lambda: 0.0),
+    )
+
+    response = connection.request("/x", method="POST", data="Action=RunInstances")
+
+    assert response.object.tag == "ok"
+    assert len(server.seen) == 2
+
+
+def test_a_post_throttled_throughout_stops_after_the_attempts(
+    server: LocalServer, sleeps: Sleeps
+) -> None:
+    server.answer(429, "slow down", Retry_After="2")
+
+    with pytest.raises(errors.RateLimitError) as caught:
+        make(server, sleeps).request("/x", method="POST", data="a=1")
+
+    assert caught.value.retry_after == 2.0
+    assert len(server.seen) == 3
+    assert sleeps == [2.0, 2.0]
+
+
+def test_a_throttled_post_keeps_the_retry_after_cap(
+    server: LocalServer, sleeps: Sleeps
+) -> None:
+    server.answer(429, "slow", Retry_After="3600")
+    server.answer(200, "ok")
+
+    make(server, sleeps, max_delay=30.0, deadline=None).request(
+        "/x", method="POST", data="a=1"
+    )
+
+    assert sleeps == [30.0]
+
+
+def test_a_throttled_post_keeps_the_deadline(
+    server: LocalServer, sleeps: Sleeps
+) -> None:
+    server.answer(429, "slow", Retry_After="10")
+    server.answer(200, "ok")
+
+    with pytest.raises(errors.RateLimitError):
+        make(server, sleeps, deadline=5.0).request("/x", method="POST", data="a=1")
+
+    assert len(server.seen) == 1
+    assert sleeps == []
+
+
+def test_a_post_that_failed_on_the_server_is_still_not_retried(
+    server: LocalServer, sleeps: Sleeps
+) -> None:
+    server.answer(503, "down", Retry_After="1")
+    server.answer(200, "ok")
+
+    with pytest.raises(errors.ServerError):
+        make(server, sleeps).request("/x", method="POST", data="a=1")
+
+    assert len(server.seen) == 1
+
+
 def test_retry_false_switches_retries_off(server: LocalServer, sleeps: Sleeps) -> None:
     server.answer(503)
     connection = make(server, sleeps)

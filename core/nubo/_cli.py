@@ -13,7 +13,6 @@ Run it as the ``nubo`` console script or as ``python -m nubo._cli``.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import logging
 import sys
@@ -22,16 +21,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
-from . import _cli_compute, _registry, _scaffold
+from . import _cli_compute, _registry, _scaffold, plugin_records
 from ._version import __version__
 from .errors import NuboError
 
 __all__ = ["main"]
 
 log = logging.getLogger(__name__)
-
-#: The entry point group of hook plugins.
-PLUGIN_GROUP = "nubo.plugins"
 
 # Hook plugin statuses that are a problem for ``nubo doctor``.
 _BROKEN_PLUGIN = frozenset({"failed"})
@@ -136,7 +132,7 @@ def _add_providers(subcommands: Any) -> None:
 def _run_providers(args: argparse.Namespace, out: TextIO) -> int:
     family: str = args.family
     provider_rows = _provider_rows(family)
-    hook_rows = plugin_rows(load=False)
+    hook_rows = plugin_rows()
 
     if args.json:
         document = {
@@ -206,7 +202,7 @@ def _run_doctor(args: argparse.Namespace, out: TextIO) -> int:
         else:
             _report(out, "ok", what)
 
-    for row in plugin_rows(load=True):
+    for row in plugin_rows():
         checked += 1
         what = f"hook plugin {row.name!r} ({_origin(row)})"
         if row.status in _BROKEN_PLUGIN:
@@ -273,67 +269,26 @@ def _provider_rows(family: str) -> list[Row]:
     ]
 
 
-def plugin_rows(load: bool) -> list[Row]:
+def plugin_rows() -> list[Row]:
     """List the hook plugins, with their status.
 
-    Where this nubo has its hook layer, the rows come from it, and it loads the
-    plugins as the first call through nubo would. Without it, the rows are read
-    from the distributions' metadata, and with ``load`` each plugin's target is
-    imported to see that it imports.
+    The rows come from :func:`nubo.plugin_records`, which loads the plugins as
+    the first call through nubo would.
 
-    :param load: import each plugin when the hook layer is not there to load it.
     :returns: one row per hook plugin entry point.
     """
-    plugin_records = getattr(_hooks_module(), "plugin_records", None)
-    if plugin_records is not None:
-        return [
-            Row(
-                kind="plugin",
-                name=r.name,
-                target=r.target,
-                distribution=r.distribution,
-                version=r.version,
-                status=r.status,
-                error=r.error,
-            )
-            for r in plugin_records()
-        ]
-
-    rows = []
-    for claim in _registry.read_entry_points(PLUGIN_GROUP):
-        status, error = "not loaded", None
-        if load:
-            status, error = _try_import(claim.name, claim.target)
-        rows.append(
-            Row(
-                kind="plugin",
-                name=claim.name,
-                target=claim.target,
-                distribution=claim.distribution,
-                version=claim.version,
-                status=status,
-                error=error,
-            )
+    return [
+        Row(
+            kind="plugin",
+            name=r.name,
+            target=r.target,
+            distribution=r.distribution,
+            version=r.version,
+            status=r.status,
+            error=r.error,
         )
-    return rows
-
-
-def _try_import(name: str, target: str) -> tuple[str, str | None]:
-    """Import a hook plugin's target; return its status and error."""
-    try:
-        _registry.import_target(target)
-    except Exception as exc:
-        log.debug("hook plugin %r failed to import", name, exc_info=True)
-        return "failed", f"{type(exc).__name__}: {exc}"
-    return "imported", None
-
-
-def _hooks_module() -> Any:
-    """Return ``nubo._hooks``, or ``None`` where this nubo has no hook layer."""
-    try:
-        return importlib.import_module("nubo._hooks")
-    except ImportError:
-        return None
+        for r in plugin_records()
+    ]
 
 
 _SUBCOMMANDS: list[Callable[[Any], None]] = [

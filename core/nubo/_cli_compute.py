@@ -481,7 +481,7 @@ def _hints(ctx: Context, error: NuboError) -> list[str]:
         ]
     if isinstance(error, TransportError) and settings.endpoint is not None:
         origin = settings.sources.get("endpoint", "--endpoint")
-        return [f"check that {settings.endpoint.url} (from {origin}) is up"]
+        return [f"the endpoint {settings.endpoint.url} came from {origin}"]
     return []
 
 

@@ -410,7 +410,9 @@ class Connection:
         :param method: the HTTP method.
         :param raw: stream the body: the response is a :attr:`rawResponseCls`.
         :param idempotent: mark the call safe to repeat (a POST with an
-            idempotency token), or ``False`` to never repeat it.
+            idempotency token), or ``False`` to never repeat it once the
+            provider may have acted on it (a throttled answer or a connection
+            that was never made is retried all the same).
         :param retry: the retry policy for this call, instead of the connection's.
         :param timeout: the timeout for this call, instead of the connection's.
         :returns: the response, parsed.

@@ -3,7 +3,7 @@ to wait first.
 
 The counting, the list of statuses worth retrying, the idempotent methods and the
 reading of ``Retry-After`` come from urllib3's :class:`~urllib3.util.Retry`, which
-each :class:`RetryState` holds and increments. Three things do not fit it and are
+each :class:`RetryState` holds and increments. Four things do not fit it and are
 done here instead:
 
 - the decision is taken above ``requests``, not inside urllib3's pool, because the
@@ -11,6 +11,8 @@ done here instead:
   throttling code arrives in a body that only the response class can read;
 - the backoff starts at ``retry_delay`` and grows by ``backoff`` (urllib3's first
   retry does not wait and its growth factor is fixed at two);
+- a throttled answer is retried whatever the method, since the provider refused
+  the call before acting on it (urllib3 checks the method first);
 - an overall deadline bounds the whole call, and the sleep is injectable so that
   tests do not wait.
 """
@@ -32,7 +34,8 @@ __all__ = ["IDEMPOTENT_METHODS", "RETRY_STATUSES", "RetryPolicy", "RetryState"]
 
 log = logging.getLogger(__name__)
 
-#: Methods that are retried without being marked idempotent.
+#: Methods that are retried after a 5xx or a broken read without being marked
+#: idempotent; throttled answers are retried for every method.
 IDEMPOTENT_METHODS: frozenset[str] = frozenset(
     {"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "TRACE"}
 )
@@ -79,7 +82,9 @@ class RetryPolicy:
     :param deadline: the most seconds the whole call may take, waits included;
         ``None`` for no deadline.
     :param statuses: the statuses retried.
-    :param methods: the methods retried without being marked idempotent.
+    :param methods: the methods whose failed answers (5xx) and broken reads are
+        retried without being marked idempotent; a throttled answer is retried
+        for every method.
     :param sleep: the function that waits; tests give one that does not.
     :param clock: the monotonic clock the deadline is measured with.
     :param rand: the source of the jitter, returning a float in ``[0, 1)``.
@@ -211,6 +216,10 @@ class RetryState:
     ) -> float | None:
         """Decide on a retry after an answer that failed.
 
+        A throttled answer (429, or a throttling code) is retried whatever the
+        method, as the provider refused the call before acting on it; any other
+        retried status only when the call is idempotent.
+
         :param url: the redacted URL, for urllib3's own log.
         :param status: the answer's status.
         :param retry_after: the seconds the provider asked to wait, if it did.
@@ -219,8 +228,16 @@ class RetryState:
         :returns: the seconds to wait before the next attempt, or ``None`` when
             the call must not be retried.
         """
-        code = _THROTTLED if throttled else status
-        if not self.retry.is_retry(self.method, code, retry_after is not None):
+        retry = self.retry
+        code = status
+        if throttled or status == _THROTTLED:
+            # A throttled call was refused before the provider acted on it, so
+            # repeating it repeats nothing, whatever its method: only the
+            # status and the attempts left decide.
+            code = _THROTTLED
+            retry = retry.new(allowed_methods=None)
+
+        if not retry.is_retry(self.method, code, retry_after is not None):
             return None
         return self._next(url, retry_after)
 

@@ -124,9 +124,8 @@ class DigitalOceanResponse(JsonResponse):
 class DigitalOceanConnection(ConnectionKey):
     """A connection to DigitalOcean's API v2, authenticated with a token.
 
-    Refused calls are retried by the core's policy; a throttled call (HTTP 429)
-    is refused before DigitalOcean acts on it, so it is retried whatever its
-    method, after the wait the answer asked for.
+    Refused calls are retried by the core's policy: a throttled one (HTTP 429)
+    whatever its method, after the wait the answer asked for.
 
     :param key: the personal access token.
     :param kwargs: as :class:`nubo.Connection`.
@@ -180,8 +179,7 @@ class DigitalOceanConnection(ConnectionKey):
         timeout: float | tuple[float, float] | None = None,
     ) -> Response:
         """Make one call, as :meth:`nubo.Connection.request` does, with a JSON
-        ``Content-Type`` for a body, and with throttled calls retried whatever
-        their method.
+        ``Content-Type`` for a body.
 
         :param action: the path under ``/v2``.
         :param params: query parameters.
@@ -199,49 +197,14 @@ class DigitalOceanConnection(ConnectionKey):
         if data is not None:
             headers.setdefault("Content-Type", "application/json")
 
-        policy = self.retry_policy(retry)
-        method = method.upper()
-
-        # The core retries a 429 for the methods it repeats anyway; the others
-        # get their retries here, since DigitalOcean did nothing with the call.
-        repeated_by_core = idempotent is True or method in policy.methods
-        attempts = 1 if repeated_by_core or idempotent is False else policy.attempts
-        attempt = 1
-        started = policy.clock()
-        while True:
-            try:
-                return super().request(
-                    action,
-                    params,
-                    data,
-                    headers,
-                    method,
-                    raw,
-                    idempotent=idempotent,
-                    retry=retry,
-                    timeout=timeout,
-                )
-            except RateLimitError as error:
-                if attempt >= attempts:
-                    raise
-                wait = (
-                    policy.retry_delay
-                    if error.retry_after is None
-                    else error.retry_after
-                )
-                delay = min(policy.max_delay, wait)
-                spent = policy.clock() - started
-                if policy.deadline is not None and spent + delay >= policy.deadline:
-                    raise
-
-            log.warning(
-                "DigitalOcean throttled %s %s; retrying in %.2f s (attempt %d of %d"
-                " next)",
-                method,
-                action,
-                delay,
-                attempt + 1,
-                attempts,
-            )
-            policy.sleep(delay)
-            attempt += 1
+        return super().request(
+            action,
+            params,
+            data,
+            headers,
+            method,
+            raw,
+            idempotent=idempotent,
+            retry=retry,
+            timeout=timeout,
+        )

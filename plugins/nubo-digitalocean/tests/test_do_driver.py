@@ -106,8 +106,8 @@ def test_it_supports_what_digitalocean_serves(method: str) -> None:
     assert DigitalOceanNodeDriver.supports(method)
 
 
-def test_it_does_not_claim_deployment() -> None:
-    assert not DigitalOceanNodeDriver.supports("deploy_node")
+def test_it_offers_deployment_on_create_node_and_waiting() -> None:
+    assert DigitalOceanNodeDriver.supports("deploy_node")
 
 
 @responses.activate

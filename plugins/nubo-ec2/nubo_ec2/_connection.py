@@ -43,8 +43,8 @@ class EC2Response(XmlResponse):
     ``Message``, and a ``RequestID``: auth codes become
     :class:`~nubo.errors.InvalidCredsError`, every ``*.NotFound`` code a
     :class:`~nubo.errors.NotFoundError`, throttling codes a
-    :class:`~nubo.errors.RateLimitError` (retried for the calls that are safe
-    to repeat), and the rest a :class:`~nubo.errors.ProviderError` with the
+    :class:`~nubo.errors.RateLimitError` (retried for every call: EC2 refused
+    it before acting on it), and the rest a :class:`~nubo.errors.ProviderError` with the
     code, the message and the request id.
     """
 

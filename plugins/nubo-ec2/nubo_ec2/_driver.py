@@ -330,6 +330,15 @@ class EC2NodeDriver(NodeDriver):
             if key not in ("id", "name", "public_ips", "private_ips")
         }
         state = self._node_state(raw["state"], NODE_STATES, extra)
+
+        # An instance names its type and AMI only; the rest needs more calls.
+        size = image = None
+        if raw.get("instance_type"):
+            name = raw["instance_type"]
+            size = NodeSize(name, name, None, None, None, None, self)
+        if raw.get("image_id"):
+            image = NodeImage(raw["image_id"], None, self)
+
         return Node(
             id=raw["id"],
             name=raw["name"],
@@ -337,6 +346,8 @@ class EC2NodeDriver(NodeDriver):
             public_ips=raw["public_ips"],
             private_ips=raw["private_ips"],
             driver=self,
+            size=size,
+            image=image,
             created_at=_timestamp(raw["launch_time"]),
             extra=extra,
         )

@@ -20,6 +20,7 @@ import responses
 
 import nubo
 from nubo import _hooks
+from nubo.compute import Node, NodeState, StorageVolume
 from nubo.errors import (
     InvalidCredsError,
     NotFoundError,
@@ -237,6 +238,50 @@ def test_a_throttled_call_with_a_400_is_still_throttling(
 
     with pytest.raises(RateLimitError):
         driver.list_key_pairs()
+
+
+def _attach_volume(driver: EC2NodeDriver) -> bool:
+    node = Node("i-1", "web", NodeState.RUNNING, [], [], driver)
+    volume = StorageVolume("vol-1", "data", 1, driver)
+    return driver.attach_volume(node, volume)
+
+
+ATTACHING = (
+    f'<AttachVolumeResponse xmlns="{NAMESPACE}"><requestId>r</requestId>'
+    "<volumeId>vol-1</volumeId><instanceId>i-1</instanceId>"
+    "<status>attaching</status></AttachVolumeResponse>"
+)
+
+
+@pytest.mark.parametrize("status", [400, 503])
+@responses.activate
+def test_a_throttled_call_that_changes_something_is_retried_too(
+    driver: EC2NodeDriver, sleeps: Sleeps, status: int
+) -> None:
+    # EC2 refuses a throttled call before acting on it: repeating it is safe.
+    responses.post(
+        URL, body=error_document("RequestLimitExceeded", "slow down"), status=status
+    )
+    responses.post(URL, body=ATTACHING, status=200)
+
+    assert _attach_volume(driver) is True
+
+    assert [body["Action"] for body in bodies(responses.mock)] == [["AttachVolume"]] * 2
+    assert len(sleeps) == 1
+
+
+@responses.activate
+def test_a_server_failure_of_a_call_that_changes_something_is_not_retried(
+    driver: EC2NodeDriver, sleeps: Sleeps
+) -> None:
+    responses.post(URL, body=error_document("Unavailable", "try again"), status=503)
+    responses.post(URL, body=ATTACHING, status=200)
+
+    with pytest.raises(ServerError):
+        _attach_volume(driver)
+
+    assert len(responses.calls) == 1
+    assert sleeps == []
 
 
 # -- the client token ------------------------------------------------------------------

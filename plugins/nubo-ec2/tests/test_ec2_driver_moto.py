@@ -105,7 +105,7 @@ def test_the_entry_point_gives_the_ec2_driver() -> None:
     assert issubclass(nubo.compute.get_driver("ec2"), NodeDriver)
 
 
-def test_every_contract_method_but_deployment_is_offered() -> None:
+def test_every_contract_method_is_offered() -> None:
     for method in (
         "list_nodes",
         "create_node",
@@ -138,7 +138,8 @@ def test_every_contract_method_but_deployment_is_offered() -> None:
         "delete_key_pair",
     ):
         assert EC2NodeDriver.supports(method), method
-    assert not EC2NodeDriver.supports("deploy_node")
+    # NodeDriver's own, on create_node and wait_until_running.
+    assert EC2NodeDriver.supports("deploy_node")
 
 
 # -- locations and sizes ---------------------------------------------------------------
@@ -247,6 +248,10 @@ def test_node_life_cycle(driver: EC2NodeDriver, ec2_call: Call) -> None:
     assert ready.extra["availability_zone"] == zone.id
     assert ready.extra["tags"] == {"Name": "web-1", "team": "nubo"}
     assert ready.extra["instance_type"] == "t3.micro"
+    assert ready.size is not None
+    assert (ready.size.id, ready.size.ram) == ("t3.micro", None)
+    assert ready.image is not None
+    assert ready.image.id == image.id
     assert ready.created_at is not None
     assert "/dev/sdb" in {
         m["device_name"] for m in ready.extra["block_device_mappings"]
