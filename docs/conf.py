@@ -57,7 +57,8 @@ AWAITED_PAGES = ("reliability", "performance")
 html_theme = "furo"
 html_title = f"nubo {release}"
 html_static_path: list[str] = []
-exclude_patterns = ["_build"]
+# The generated tables are included by the pages, not pages of their own.
+exclude_patterns = ["_build", "_generated"]
 
 
 def _drop_awaited_pages(app: Sphinx, docname: str, source: list[str]) -> None:

@@ -276,11 +276,11 @@ def test_xml_external_entities_are_not_resolved(tmp_path: Path) -> None:
     )
     responses.get(f"{BASE}/x", body=body)
 
-    root = conn(XmlConn).request("/x").object
+    with pytest.raises(errors.MalformedResponseError) as caught:
+        conn(XmlConn).request("/x")
 
-    from lxml import etree
-
-    assert "TOP-SECRET-CONTENT" not in etree.tostring(root).decode()
+    assert "entities" in str(caught.value)
+    assert "TOP-SECRET-CONTENT" not in str(caught.value)
 
 
 @responses.activate

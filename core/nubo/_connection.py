@@ -17,7 +17,7 @@ import platform
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import quote, urlencode, urlsplit
@@ -775,23 +775,30 @@ def _outcome(answer: requests.Response | None, error: NuboError | None) -> str:
     return type(error).__name__ if error is not None else "?"
 
 
-def _chain_has(exc: BaseException, types: tuple[type[BaseException], ...]) -> bool:
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """Yield an exception and every one it wraps: its cause and context, and
+    those urllib3 keeps as a ``reason`` or in its arguments (an error that went
+    through a proxy tunnel is wrapped that way)."""
     seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        if isinstance(current, types):
-            return True
+    pending: list[BaseException] = [exc]
+    while pending:
+        current = pending.pop(0)
+        if id(current) in seen:
+            continue
         seen.add(id(current))
-        current = current.__cause__ or current.__context__
-    return False
+        yield current
+
+        reason = getattr(current, "reason", None)
+        wrapped = [current.__cause__, current.__context__, reason, *current.args]
+        pending += [e for e in wrapped if isinstance(e, BaseException)]
+
+
+def _chain_has(exc: BaseException, types: tuple[type[BaseException], ...]) -> bool:
+    return any(isinstance(current, types) for current in _causes(exc))
 
 
 def _tls_reason(exc: BaseException) -> str:
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
+    for current in _causes(exc):
         if isinstance(current, ssl.SSLCertVerificationError):
             return f"the certificate was refused ({current.verify_message})"
-        seen.add(id(current))
-        current = current.__cause__ or current.__context__
     return "the handshake failed"

@@ -24,14 +24,13 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import importlib_metadata
 import pluggy
+import requests
 
 from ._redact import DEFAULT as _REDACTOR
 from ._redact import Redactor, scrub_exception
 from .errors import PluginError
 
 if TYPE_CHECKING:
-    import requests
-
     from ._connection import Request
     from .errors import NuboError
 
@@ -365,6 +364,40 @@ def call(name: str, redactor: Redactor, **kwargs: Any) -> None:
     except Exception as exc:
         raise _blame(name, exc, redactor) from exc
 
+    request = kwargs.get("request")
+    problem = _misshapen(request) if request is not None else None
+    if problem is not None:
+        names = _implementers(caller)
+        raise PluginError(
+            f"the hook plugin {names} left the request unusable in its {name}"
+            f" hook: {problem}; fix the plugin or unregister it",
+            plugin=names,
+            hook=name,
+        )
+
+
+def _misshapen(request: Request) -> str | None:
+    """Say what is wrong with a request a hook changed, or ``None``."""
+    if not isinstance(request.action, str):
+        return f"the action is a {type(request.action).__name__}, not a str"
+    if not isinstance(request.params, Mapping):
+        return f"the params are a {type(request.params).__name__}, not a mapping"
+    if not isinstance(request.headers, Mapping):
+        return f"the headers are a {type(request.headers).__name__}, not a mapping"
+
+    # Values are not shown: a header may hold a credential.
+    for header, value in request.headers.items():
+        if not isinstance(header, str) or not isinstance(value, str):
+            return f"the header {header!r} is not a str with a str value"
+        if any(c in header or c in value for c in "\r\n\0"):
+            return f"the header {header!r} holds a line break or a NUL"
+    return None
+
+
+def _implementers(caller: Any) -> str:
+    names = sorted({impl.plugin_name for impl in caller.get_hookimpls()})
+    return " or ".join(repr(name) for name in names) or "'unknown'"
+
 
 def call_send(
     request: Request,
@@ -399,11 +432,12 @@ def call_send(
             raise
         raise _blame("send", exc, redactor) from exc
 
-    if response is None:
+    if not isinstance(response, requests.Response):
         names = ", ".join(impl.plugin_name for impl in caller.get_hookimpls())
+        got = "no response" if response is None else f"a {type(response).__name__}"
         raise PluginError(
-            f"a send wrapper returned no response (plugins: {names}); a wrapper"
-            " must return what its yield gave",
+            f"a send hook returned {got}, not a response (plugins: {names}); a"
+            " wrapper must return what its yield gave",
             plugin=names,
             hook="send",
         )

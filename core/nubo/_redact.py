@@ -92,10 +92,17 @@ _AUTH_SCHEME = re.compile(
     re.IGNORECASE,
 )
 
-# The password part of credentials in a URL: scheme://user:password@host.
+# The password part of credentials in a URL: scheme://user:password@host. The
+# scheme starts at a word boundary and is bounded: unbounded, every letter of a
+# long run of them would start a scan to its end, quadratic in the run's length.
 _URL_USERINFO = re.compile(
-    r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@/\s]*@", re.IGNORECASE
+    r"(?P<scheme>\b[a-z][a-z0-9+.-]{0,31}://)(?P<user>[^:/@\s]*):[^@/\s]*@",
+    re.IGNORECASE,
 )
+
+# How much of a body beyond the excerpt is redacted before the cut: far more
+# than any secret is long, so that one the cut would split is still found.
+_EXCERPT_MARGIN = 16 * 1024
 
 
 def _lower_all(names: Iterable[str]) -> frozenset[str]:
@@ -225,7 +232,9 @@ class Redactor:
         :param limit: the most characters to keep.
         :returns: the excerpt, with ``...`` when it was cut.
         """
-        shown = self.text(text).strip()
+        # Only the start of a large body can reach the excerpt: redacting all of
+        # a body of megabytes would only cost time.
+        shown = self.text(text[: limit + _EXCERPT_MARGIN]).strip()
         if len(shown) > limit:
             shown = shown[:limit].rstrip() + "..."
         return shown

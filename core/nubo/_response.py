@@ -137,6 +137,17 @@ class _Deflate:
         return bytes(self._inner.flush())
 
 
+def _charset(content_type: str | None) -> str | None:
+    """Return the charset a Content-Type header names, or ``None``."""
+    if not content_type:
+        return None
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip("\"'") or None
+    return None
+
+
 def _has_zlib_header(data: bytes) -> bool:
     return (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
 
@@ -348,7 +359,10 @@ class Response:
         return None
 
     def _decode(self, data: bytes) -> str:
-        charset = self.response.encoding or "utf-8"
+        # Only a charset the server named counts: requests would assume
+        # ISO-8859-1 for any text/* type, and garble a UTF-8 body sent as
+        # text/html or text/plain.
+        charset = _charset(self.headers.get("Content-Type")) or "utf-8"
         try:
             return data.decode(charset, errors="replace")
         except LookupError:
@@ -554,6 +568,12 @@ class XmlResponse(Response):
             raise self.malformed("the body is not well-formed XML", exc) from exc
         if root is None:
             raise self.malformed("the body holds no XML element")
+        if _declares_entities(root):
+            raise self.malformed(
+                "the body declares XML entities, which nubo refuses: no provider"
+                " needs them, and they are how external-entity and expansion"
+                " attacks are made"
+            )
         return root
 
     def parse_error(self) -> str | tuple[str, str | None]:
@@ -567,7 +587,7 @@ class XmlResponse(Response):
             root = etree.fromstring(self.body_bytes, parser=_xml_parser())
         except (etree.XMLSyntaxError, ValueError):
             return self._fallback_message()
-        if root is None:
+        if root is None or _declares_entities(root):
             return self._fallback_message()
 
         code = _first_text(root, self.code_tags)
@@ -624,6 +644,12 @@ class XmlResponse(Response):
         :returns: the children, in document order.
         """
         return [child for child in element if etree.QName(child).localname == name]
+
+
+def _declares_entities(root: Any) -> bool:
+    """Tell whether a document's DTD declares entities (general or parameter)."""
+    dtd = root.getroottree().docinfo.internalDTD
+    return dtd is not None and next(iter(dtd.iterentities()), None) is not None
 
 
 def _first_text(root: Any, names: tuple[str, ...]) -> str | None:

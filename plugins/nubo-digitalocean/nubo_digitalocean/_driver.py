@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
@@ -41,6 +42,7 @@ from nubo.errors import (
     InvalidArgumentError,
     MalformedResponseError,
     NotFoundError,
+    NuboError,
     ProviderError,
     WaitFailedError,
     WaitTimeoutError,
@@ -50,6 +52,8 @@ from ._connection import DigitalOceanConnection
 from ._paging import iter_pages
 
 __all__ = ["DigitalOceanNodeDriver", "ssh_fingerprint"]
+
+_T = TypeVar("_T")
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +107,29 @@ def ssh_fingerprint(public_key: str) -> str:
 
     digest = hashlib.md5(blob, usedforsecurity=False).hexdigest()
     return ":".join(digest[i : i + 2] for i in range(0, len(digest), 2))
+
+
+def _listing(
+    method: Callable[..., Iterator[_T]],
+) -> Callable[..., Iterator[_T]]:
+    """Turn a listing's stumble over an item of the wrong shape (a field that is
+    not the type DigitalOcean documents) into a MalformedResponseError."""
+
+    @functools.wraps(method)
+    def read(self: Any, *args: Any, **kwargs: Any) -> Iterator[_T]:
+        try:
+            yield from method(self, *args, **kwargs)
+        except NuboError:
+            raise
+        except (AttributeError, TypeError, KeyError, ValueError) as exc:
+            raise MalformedResponseError(
+                f"DigitalOcean's answer to {method.__name__} holds an item of a"
+                f" shape the driver cannot read ({type(exc).__name__}); check that"
+                " the driver talks to the right endpoint",
+                provider=getattr(self, "type", None),
+            ) from exc
+
+    return read
 
 
 def _parse_time(value: object) -> datetime | None:
@@ -299,6 +326,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     # -- nodes ----------------------------------------------------------------------
 
+    @_listing
     def iter_nodes(self) -> Iterator[Node]:
         """Yield every droplet, one page of them held at a time.
 
@@ -512,6 +540,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     # -- sizes and locations --------------------------------------------------------
 
+    @_listing
     def iter_sizes(self, location: NodeLocation | None = None) -> Iterator[NodeSize]:
         """Yield every droplet size.
 
@@ -523,6 +552,7 @@ class DigitalOceanNodeDriver(NodeDriver):
             if location is None or location.id in (item.get("regions") or []):
                 yield self._to_size(item)
 
+    @_listing
     def iter_locations(self) -> Iterator[NodeLocation]:
         """Yield every region.
 
@@ -576,6 +606,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     # -- volumes and snapshots ------------------------------------------------------
 
+    @_listing
     def iter_volumes(self) -> Iterator[StorageVolume]:
         """Yield every block storage volume.
 
@@ -707,6 +738,7 @@ class DigitalOceanNodeDriver(NodeDriver):
         """
         return self._delete(f"/volumes/{volume.id}")
 
+    @_listing
     def iter_volume_snapshots(self, volume: StorageVolume) -> Iterator[VolumeSnapshot]:
         """Yield every snapshot of a volume.
 
@@ -794,6 +826,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     # -- images ---------------------------------------------------------------------
 
+    @_listing
     def iter_images(
         self,
         location: NodeLocation | None = None,
@@ -991,6 +1024,7 @@ class DigitalOceanNodeDriver(NodeDriver):
 
     # -- key pairs ------------------------------------------------------------------
 
+    @_listing
     def iter_key_pairs(self) -> Iterator[KeyPair]:
         """Yield every SSH key of the account.
 

@@ -96,7 +96,14 @@ def iter_pages(
             )
 
         for item in items:
-            name = item.get(ident) if isinstance(item, dict) else None
+            if not isinstance(item, dict):
+                raise MalformedResponseError(
+                    f"DigitalOcean's answer to {action} lists a {type(item).__name__}"
+                    f" among its {key}, not an object; check that the driver talks"
+                    " to the right endpoint",
+                    provider=connection.provider,
+                )
+            name = item.get(ident)
             if name is not None:
                 if str(name) in yielded:
                     log.debug("skipping %s %s, already listed", key, name)

@@ -263,7 +263,11 @@ class EC2NodeDriver(NodeDriver):
         response = self.connection.request(
             "/", data=data, method="POST", idempotent=idempotent
         )
-        root: Element = response.object
+
+        # An empty body parses to no element; read as one, it would list nothing.
+        root = response.object
+        if not isinstance(root, Element):
+            raise response.malformed(f"the answer to {action} is empty")
         return root
 
     def _describe(self, action: str, params: Mapping[str, Any]) -> Element:
