@@ -239,6 +239,17 @@ class Connection:
                 session = self._session
         return session
 
+    def close(self) -> None:
+        """Close the pooled session and its sockets.
+
+        The connection stays usable: the next request opens a new session.
+        """
+        with self._lock:
+            session, self._session = self._session, None
+        if session is not None:
+            session.close()
+            log.debug("closed the session of %s", self.base_url)
+
     @property
     def redactor(self) -> Redactor:
         """What hides this connection's secrets in logs, reprs and errors."""

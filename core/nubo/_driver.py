@@ -9,7 +9,7 @@ provider plugins subclass those.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from ._contract import CONTRACT_VERSION
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 __all__ = ["BaseDriver"]
 
 log = logging.getLogger(__name__)
+
+_D = TypeVar("_D", bound="BaseDriver")
 
 # Keyword arguments of the driver that are handed on to the connection as they are.
 _CONNECTION_KWARGS = (
@@ -127,6 +129,21 @@ class BaseDriver:
         :returns: keyword arguments added to those the constructor collected.
         """
         return {}
+
+    def close(self) -> None:
+        """Close this driver's connection, if it has one, and its sockets.
+
+        The driver stays usable; a later call opens a new connection. A driver
+        is also a context manager that closes itself on leaving the block.
+        """
+        if self.connection is not None:
+            self.connection.close()
+
+    def __enter__(self: _D) -> _D:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     def __repr__(self) -> str:
         # Credentials are never part of a driver's repr.
