@@ -17,6 +17,7 @@ or does not support the verb, a config file that cannot be used), 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -278,12 +279,18 @@ class Context:
         """
         self._result = (kind, data)
 
-    def flush_result(self) -> None:
-        """Print the result, once."""
+    def flush_result(self, *, empty: bool = True) -> None:
+        """Print the result, once.
+
+        :param empty: print an empty list too; a run that fails before it made
+            anything passes ``False``, so that nothing is printed before the error.
+        """
         if self._result is None:
             return
         kind, data = self._result
         self._result = None
+        if not empty and isinstance(data, list) and not data:
+            return
         _cli_output.write(
             self.out, data, kind=kind, output=self.output, scrub=self.scrub
         )
@@ -501,7 +508,7 @@ def _flush_quietly(ctx: Context | None) -> None:
     if ctx is None:
         return
     with suppress(OSError, KeyboardInterrupt):
-        ctx.flush_result()
+        ctx.flush_result(empty=False)
 
 
 def _silence(out: TextIO) -> None:
@@ -692,35 +699,66 @@ def _find_key_pairs(ctx: Context, names: Sequence[str]) -> list[KeyPair]:
     ]
 
 
-def _location(ctx: Context, ident: str | None) -> NodeLocation | None:
+def _location(ctx: Context, ident: str | None, after: str = "") -> NodeLocation | None:
     if ident is None:
         return None
     if not ctx.supports("list_locations"):
         return NodeLocation(ident, ident, None, ctx.driver)
 
-    for location in ctx.driver.list_locations():
+    locations = ctx.driver.list_locations()
+    for location in locations:
         if location.id == ident:
             return location
-    raise _not_found(ctx, "location", ident, "locations")
+    known = [location.id for location in locations]
+    raise _unknown(ctx, "location", ident, known, "--location", after)
 
 
-def _size(ctx: Context, ident: str) -> NodeSize:
-    if ctx.supports("list_sizes"):
-        for size in ctx.driver.list_sizes():
-            if size.id == ident:
-                return size
-        # A provider may offer sizes its driver does not list yet (a new
-        # instance type): let the provider itself say whether the id is good.
-        log.debug("size %r is not listed; handing the id to the provider", ident)
-    return NodeSize(ident, ident, None, None, None, None, ctx.driver)
+def _size(ctx: Context, ident: str, after: str = "") -> NodeSize:
+    if not ctx.supports("list_sizes"):
+        return NodeSize(ident, ident, None, None, None, None, ctx.driver)
+
+    sizes = ctx.driver.list_sizes()
+    for size in sizes:
+        if size.id == ident:
+            return size
+    raise _unknown(ctx, "size", ident, [size.id for size in sizes], "--size", after)
 
 
-def _image(ctx: Context, ident: str) -> NodeImage:
+def _image(ctx: Context, ident: str, after: str = "") -> NodeImage:
     # Listing every image can take long (EC2 has many thousands): fetch the
     # one, or let the provider check the id when the node is made.
-    if ctx.supports("get_image"):
+    if not ctx.supports("get_image"):
+        return NodeImage(ident, None, ctx.driver)
+
+    try:
         return ctx.driver.get_image(ident)
-    return NodeImage(ident, None, ctx.driver)
+    except NotFoundError as error:
+        log.debug("image %r: %s", ident, error)
+        raise InvalidArgumentError(
+            f"the {ctx.provider} provider has no image {ident!r}; give --image one "
+            f"of the ids `{ctx.command('images', 'list')}` shows{after}",
+            argument="--image",
+        ) from None
+
+
+def _unknown(
+    ctx: Context,
+    kind: str,
+    ident: str,
+    known: Sequence[str],
+    option: str,
+    after: str,
+) -> InvalidArgumentError:
+    """Refuse an id the provider's own listing does not have."""
+    close = difflib.get_close_matches(ident, known, n=3)
+    guess = ""
+    if close:
+        guess = f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+    return InvalidArgumentError(
+        f"the {ctx.provider} provider has no {kind} {ident!r}{guess}; give "
+        f"{option} one of the ids `{ctx.command(f'{kind}s', 'list')}` shows{after}",
+        argument=option,
+    )
 
 
 def _raise(error: NuboError) -> Any:
@@ -856,9 +894,11 @@ def _nodes_create(ctx: Context, args: argparse.Namespace) -> None:
             )
         auth = NodeAuthSSHKey(read_public_key_file(args.ssh_key))
 
-    size = _size(ctx, args.size)
-    image = _image(ctx, args.image)
-    location = _location(ctx, args.location)
+    # Every id is checked before the first node is made.
+    after = "; no node was created"
+    size = _size(ctx, args.size, after)
+    image = _image(ctx, args.image, after)
+    location = _location(ctx, args.location, after)
     extras = dict(args.ex)
 
     created: list[Node] = []
