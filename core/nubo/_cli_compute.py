@@ -340,35 +340,84 @@ def _make_driver(ctx: Context) -> NodeDriver:
 
 def _check_credentials(ctx: Context) -> None:
     """Refuse, before any call, a provider that needs credentials none gave."""
+    needed = _needed_credentials(ctx)
+    settings = ctx.settings
+    missing = [name for name in needed if getattr(settings, name) is None]
+    if not missing:
+        return
+
+    wanted = " and ".join(_with_article(needed[name]) for name in missing)
+    text = f"the {ctx.provider} provider needs {wanted}, and none was found"
+    found = [name for name in needed if name not in missing]
+    if found and found[0] in settings.sources:
+        origin = settings.sources[found[0]]
+        text += f" (its {needed[found[0]]} came from {origin})"
+    raise InvalidArgumentError(
+        f"{text}; {_where_credentials_go(ctx, missing)}", argument=missing[0]
+    )
+
+
+def _needed_credentials(ctx: Context) -> dict[str, str]:
+    """The credentials the provider needs, each with the provider's word for it."""
     import inspect
+
+    known = _cli_config.CREDENTIALS_NEEDED.get(_provider_key(ctx.provider))
+    if known is not None:
+        return dict(known)
 
     try:
         parameters = inspect.signature(ctx.driver_cls).parameters
     except (TypeError, ValueError):
-        return
-
-    settings = ctx.settings
+        return {}
+    needed = {}
     for name in ("key", "secret"):
         parameter = parameters.get(name)
-        required = parameter is not None and parameter.default is parameter.empty
-        if required and getattr(settings, name) is None:
-            raise InvalidArgumentError(
-                f"the {ctx.provider} provider needs a {name} and none was found; "
-                f"{_where_credentials_go(settings.provider)}",
-                argument=name,
-            )
+        if parameter is not None and parameter.default is parameter.empty:
+            needed[name] = name
+    return needed
 
 
-def _where_credentials_go(provider: str) -> str:
-    prefix = _cli_config.env_prefix(provider)
-    text = f"set {prefix}KEY and {prefix}SECRET"
-    conventional = _cli_config.CONVENTIONAL_ENV.get(
-        provider.strip().lower().replace("_", "-"), {}
+def _provider_key(provider: str) -> str:
+    return provider.strip().lower().replace("_", "-")
+
+
+def _with_article(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _where_credentials_go(ctx: Context, missing: Sequence[str]) -> str:
+    """Say which variables or profile entries give the missing credentials.
+
+    Credentials are taken as a set from one place, so the place that gave some
+    of them is told to give the rest, and every other place the whole set.
+    """
+    needed = list(_needed_credentials(ctx)) or ["key", "secret"]
+    prefix = _cli_config.env_prefix(ctx.provider)
+    conventional = _cli_config.CONVENTIONAL_ENV.get(_provider_key(ctx.provider), {})
+    origins = set(ctx.settings.sources.get(name) for name in needed)
+
+    def names(place: Callable[[str], str]) -> list[str]:
+        whole = [place(name) for name in needed]
+        if any(f"environment variable {name}" in origins for name in whole):
+            return [place(name) for name in missing]
+        return whole
+
+    places = [names(lambda name: prefix + name.upper())]
+    if all(name in conventional for name in needed):
+        places.insert(0, names(lambda name: conventional[name][0]))
+
+    text = f"set {' and '.join(places[0])}"
+    if len(places) > 1:
+        text += f" (or {' and '.join(places[1])})"
+    words = _needed_credentials(ctx)
+    entries = " and ".join(
+        name if words.get(name, name) == name else f"{name} (the {words[name]})"
+        for name in (missing if ctx.settings.profile else needed)
     )
-    names = [names[0] for key, names in conventional.items() if key != "region"]
-    if names:
-        text += f" (or {', '.join(names)})"
-    return text + ", or name a profile of the config file with --profile"
+    return (
+        f"{text}, or put {entries} in a profile of the config file and name it "
+        "with --profile"
+    )
 
 
 # -- running a verb ----------------------------------------------------------------
@@ -481,7 +530,8 @@ def _hints(ctx: Context, error: NuboError) -> list[str]:
     settings = ctx.settings
     if isinstance(error, InvalidCredsError):
         if not settings.secrets():
-            return [f"no credentials were found: {_where_credentials_go(ctx.provider)}"]
+            needed = list(_needed_credentials(ctx)) or ["key", "secret"]
+            return [f"no credentials were found: {_where_credentials_go(ctx, needed)}"]
         return [
             f"the credentials came from {settings.describe_credentials()}; check "
             "them, and that they belong to this region or endpoint"
