@@ -67,6 +67,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_INTERVAL = 3.0
 
+# Providers whose cloud lives in the process: each command starts a new, empty
+# one, so no later command can see what an earlier one made.
+_IN_MEMORY = frozenset({"dummy"})
+
 # Errors that mean the command was used wrongly, not that the provider failed.
 _USAGE_ERRORS = (InvalidArgumentError, NotSupportedError, ProviderNotFoundError)
 
@@ -246,6 +250,11 @@ class Context:
         if self._driver is None:
             self._driver = _make_driver(self)
         return self._driver
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether the provider's cloud lives and dies with this command."""
+        return getattr(self.driver_cls, "type", None) in _IN_MEMORY
 
     def supports(self, method: str) -> bool:
         """Say whether the provider's driver offers a method.
@@ -535,6 +544,15 @@ def _hints(ctx: Context, error: NuboError) -> list[str]:
         return [
             f"the credentials came from {settings.describe_credentials()}; check "
             "them, and that they belong to this region or endpoint"
+        ]
+    looked_up = isinstance(error, NotFoundError) or (
+        isinstance(error, InvalidArgumentError) and error.argument == "--image"
+    )
+    if looked_up and ctx.in_memory:
+        return [
+            f"each `nubo -p {ctx.provider}` command starts with an empty in-memory "
+            "cloud (only the catalog's sizes, images and locations), so ids made "
+            "by an earlier command do not exist in this one"
         ]
     if isinstance(error, TransportError) and settings.endpoint is not None:
         origin = settings.sources.get("endpoint", "--endpoint")
@@ -974,6 +992,13 @@ def _nodes_create(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def _keep_nodes(ctx: Context, nodes: Sequence[Node]) -> None:
+    if ctx.in_memory:
+        ctx.journal.kept = [
+            "the nodes made lived in this command's in-memory cloud and are gone "
+            "with it"
+        ]
+        return
+
     ids = [node.id for node in nodes]
     ctx.journal.kept = [
         f"the nodes made are left as they are: wait for them with "
