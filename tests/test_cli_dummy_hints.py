@@ -64,3 +64,14 @@ def test_a_wait_that_times_out_suggests_no_later_command(
     assert "in-memory cloud and are gone with it" in err
     assert "nodes wait" not in err
     assert "nodes destroy" not in err
+
+
+def test_a_failed_node_says_it_is_in_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, err = failure(
+        capsys, *CREATE, "img-debian-12", "--wait", "--ex", "ex_fail=true"
+    )
+
+    assert status == 1
+    assert "is in error and will not run" in err
