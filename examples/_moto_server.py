@@ -263,6 +263,20 @@ class MotoServer:
         with self._lock:
             self._terminate()
 
+    def stop_unless_starting(self) -> None:
+        """Stop the server, unless :meth:`start` is under way in this thread.
+
+        For signal handlers: waiting for the lock that :meth:`start` holds would
+        never end. Then the exception the signal raises unwinds :meth:`start`,
+        and the ``with`` block around it stops the server.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._terminate()
+        finally:
+            self._lock.release()
+
     def _terminate(self) -> None:
         process, self._process = self._process, None
         if process is not None and process.poll() is None:
@@ -298,7 +312,7 @@ def _install_signal_handlers(server: MotoServer) -> dict[int, Any]:
         return previous
 
     def handler(number: int, frame: FrameType | None) -> None:
-        server.stop()
+        server.stop_unless_starting()
         # Then what would have happened anyway: the old handler, or the default.
         old = previous.get(number, signal.SIG_DFL)
         if callable(old):

@@ -309,14 +309,23 @@ def find_image(driver: NodeDriver, image_id: str | None) -> NodeImage:
         images = driver.list_images(
             ex_owners=IMAGE_OWNER, ex_filters={"name": IMAGE_NAME}
         )
+        # The newest first; images made at the same time, by id, then by name.
+        images.sort(key=lambda i: (i.id, i.name or ""))
         images.sort(key=lambda i: i.extra.get("creation_date") or "", reverse=True)
     if not images:
         raise NotFoundError(
             f"no image named {IMAGE_NAME} from {IMAGE_OWNER} here; pass --image"
         )
 
+    shown = min(len(images), 5)
+    if len(images) == 1:
+        heading = "Images (1 found)"
+    elif shown == len(images):
+        heading = f"Images ({len(images)} found, newest first)"
+    else:
+        heading = f"Images ({len(images)} found, the newest {shown} shown)"
     table(
-        f"Images ({len(images)} found, the newest five shown)",
+        heading,
         ["image", "name", "architecture", "created"],
         [
             [i.id, i.name, i.extra.get("architecture"), i.extra.get("creation_date")]
@@ -572,10 +581,13 @@ def endpoint_for(args: argparse.Namespace) -> Iterator[str | None]:
     bypass = [v for v in (os.environ.get("NO_PROXY"), "127.0.0.1") if v]
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(bypass)
     print("Starting moto's server on 127.0.0.1 ...")
-    with moto_server(handle_signals=True) as server:
-        print(f"moto's server answers on {server.url}")
-        yield server.url
-    print("moto's server stopped")
+    try:
+        with moto_server(handle_signals=True) as server:
+            print(f"moto's server answers on {server.url}")
+            yield server.url
+    finally:
+        # Said on every way out: the end of the run, an error, Ctrl-C.
+        print("moto's server stopped")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -612,6 +624,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except NuboError as error:
         print(f"\nec2_fleet: the run failed: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("ec2_fleet: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

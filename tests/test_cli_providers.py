@@ -219,3 +219,50 @@ def test_the_console_script_is_installed(site: Path) -> None:
 
     assert result.returncode == 0, result.stderr
     assert good in {row["name"] for row in json.loads(result.stdout)["providers"]}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["providers", "-o", "json"],
+        ["providers", "--output", "json"],
+        ["-o", "json", "providers"],
+        ["providers", "--json"],
+    ],
+)
+def test_providers_takes_the_output_option_anywhere(
+    site: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    good = good_provider(site)
+
+    assert _cli.main(argv) == 0
+
+    document = json.loads(capsys.readouterr().out)
+    assert good in {row["name"] for row in document["providers"]}
+
+
+def test_providers_output_table_after_a_global_json(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = good_provider(site)
+
+    assert _cli.main(["-o", "json", "providers", "-o", "table"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.split()[:5] == ["ID", "KIND", "DISTRIBUTION", "VERSION", "STATUS"]
+    assert good in out
+
+
+def test_doctor_prints_json_with_the_output_option(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, broken = good_provider(site), broken_provider(site)
+
+    assert _cli.main(["-o", "json", "doctor"]) == 1
+
+    document = json.loads(capsys.readouterr().out)
+    checks = {check["name"]: check for check in document["checks"]}
+    assert checks[good]["verdict"] == "ok"
+    assert checks[broken]["verdict"] == "PROBLEM"
+    assert "nubotest_missing_dependency" in checks[broken]["detail"]
+    assert document["problems"] == 1

@@ -221,7 +221,7 @@ def test_sizes_and_images_of_a_location(capsys: pytest.CaptureFixture[str]) -> N
 
     assert {s["id"] for s in in_sgp1} <= {s["id"] for s in everywhere}
     status, _, err = run(capsys, "sizes", "list", "--location", "mars1")
-    assert status == 1
+    assert status == 2
     assert "no location 'mars1'" in err
     assert "locations list" in err
 

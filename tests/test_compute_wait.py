@@ -129,13 +129,15 @@ def test_list_nodes_gets_the_extra_kwargs() -> None:
     assert driver.calls == [{"ex_filters": {"tag": "web"}}]
 
 
-@pytest.mark.parametrize("state", ["terminated", "error"])
-def test_fails_at_once_naming_a_node_that_cannot_run(state: str) -> None:
+@pytest.mark.parametrize(
+    ("state", "words"), [("terminated", "terminated"), ("error", "in error")]
+)
+def test_fails_at_once_naming_a_node_that_cannot_run(state: str, words: str) -> None:
     driver = ScriptedDriver(
         [[("ok", "pending", [], []), ("bad", state, [], [])]],
     )
 
-    with pytest.raises(WaitFailedError, match=f"'name-bad' \\(bad\\) is {state}") as e:
+    with pytest.raises(WaitFailedError, match=f"'name-bad' \\(bad\\) is {words} ") as e:
         driver.wait_until_running(given(driver, "ok", "bad"), timeout=600)
 
     assert e.value.resource_id == "bad"

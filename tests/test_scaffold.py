@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
+import nubo
 from nubo import _cli
-from nubo._scaffold import names
+from nubo._scaffold import core_range, names
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "plugin-authoring.rst"
@@ -159,6 +160,8 @@ def test_new_provider_refuses_a_bad_name(
 
 def test_names_follow_the_provider_id() -> None:
     assert names("big_cloud2") == {
+        "requirement": f"nubo{core_range()}",
+        "range": core_range(),
         "name": "big_cloud2",
         "dist": "nubo-big-cloud2",
         "module": "nubo_big_cloud2",
@@ -166,3 +169,66 @@ def test_names_follow_the_provider_id() -> None:
         "cls": "BigCloud2NodeDriver",
         "title": "Big Cloud2",
     }
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [
+        ("0.1.0", ">=0.1,<0.2"),
+        ("1.4.2", ">=1.4,<1.5"),
+        ("2.0.0rc1", ">=2.0.dev0,<2.1"),
+        ("0.3.dev4", ">=0.3.dev0,<0.4"),
+    ],
+)
+def test_the_core_range_is_the_same_minor_version(version: str, expected: str) -> None:
+    assert core_range(version) == expected
+
+
+def test_the_distribution_depends_on_this_core_and_its_tests_serve_themselves(
+    tmp_path: Path,
+) -> None:
+    assert _cli.main(["new-provider", "acme", "--dir", str(tmp_path)]) == 0
+
+    root = tmp_path / "nubo-acme"
+    pyproject = (root / "pyproject.toml").read_text()
+    major, minor = (int(part) for part in nubo.__version__.split(".")[:2])
+    assert f'dependencies = ["nubo>={major}.{minor},<{major}.{minor + 1}"]' in (
+        pyproject
+    )
+    assert f'"nubo[testing]>={major}.{minor},<{major}.{minor + 1}"' in pyproject
+    readme = (root / "README.md").read_text()
+    core = readme.index('pip install -e "path/to/nubo[testing]"')
+    assert core < readme.index('pip install -e ".[testing]"')
+    assert readme.index("pip install build twine") < readme.index("python -m build")
+    test = (root / "tests" / "test_nubo_acme_conformance.py").read_text()
+    assert "8080" not in test
+    assert 'ThreadingHTTPServer(("127.0.0.1", 0)' in test
+
+
+@pytest.mark.parametrize("taken", ["dummy", "ec2", "digitalocean"])
+def test_new_provider_refuses_the_id_of_a_provider_nubo_knows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], taken: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _cli.main(["new-provider", taken, "--dir", str(tmp_path)])
+
+    err = capsys.readouterr().err
+    assert exited.value.code == 2
+    assert f"{taken!r} is already the id of" in err
+    assert "pick another id" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_provider_refuses_the_id_of_an_installed_provider(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nubo.register_driver("acme-taken", "nubo.compute:NodeDriver")
+    try:
+        with pytest.raises(SystemExit) as exited:
+            _cli.main(["new-provider", "acme-taken", "--dir", str(tmp_path)])
+    finally:
+        nubo.unregister_driver("acme-taken")
+
+    assert exited.value.code == 2
+    assert "installed provider" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []

@@ -199,3 +199,52 @@ def test_replay_refuses_a_call_that_was_not_recorded(
         pytest.raises(TransportError),
     ):
         connection.request("/v1/volumes", retry=False)
+
+
+def test_replay_on_another_host_names_the_request_and_ignore_host(
+    recorded: tuple[Path, list[Any]],
+) -> None:
+    path, _ = recorded
+    driver = SigningDriver(SECRET, secure=False, host="127.0.0.1", port=_closed_port())
+
+    with (
+        pytest.raises(pytest.fail.Exception) as caught,
+        replay(path, secrets=[SECRET, KEY_ID]),
+    ):
+        _calls(driver)
+
+    text = str(caught.value)
+    assert "Not all requests" not in text
+    assert f"the recording {path} has no answer for GET http://127.0.0.1:" in text
+    assert "/v1/sizes?page=1" in text
+    assert "the next one is for GET http://127.0.0.1:" in text
+    assert "ignore_host=True" in text
+    assert SECRET not in text
+
+
+def test_replay_on_another_host_explains_even_when_the_error_was_caught(
+    recorded: tuple[Path, list[Any]],
+) -> None:
+    path, _ = recorded
+    driver = SigningDriver(SECRET, secure=False, host="127.0.0.1", port=_closed_port())
+    connection = driver.connection
+    assert connection is not None
+
+    with (
+        pytest.raises(pytest.fail.Exception, match="ignore_host=True"),
+        replay(path, secrets=[SECRET, KEY_ID]),
+        pytest.raises(TransportError),
+    ):
+        connection.request("/v1/sizes", params={"page": "1"}, retry=False)
+
+
+def test_an_error_of_the_block_is_not_hidden_by_unused_answers(
+    recorded: tuple[Path, list[Any]],
+) -> None:
+    path, _ = recorded
+
+    with (
+        pytest.raises(ZeroDivisionError),
+        replay(path, secrets=[SECRET, KEY_ID], ignore_host=True),
+    ):
+        1 / 0  # noqa: B018

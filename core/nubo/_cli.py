@@ -122,11 +122,31 @@ def _add_providers(subcommands: Any) -> None:
             "distributions' metadata; no provider is imported."
         ),
     )
-    parser.add_argument("--json", action="store_true", help="print JSON for scripts")
+    _add_output_options(parser, json_alias=True)
     parser.add_argument(
         "--family", default="compute", help="the driver family (default: compute)"
     )
     parser.set_defaults(command=_run_providers)
+
+
+def _add_output_options(parser: argparse.ArgumentParser, *, json_alias: bool) -> None:
+    # No default here: a -o given before the command is kept unless repeated.
+    parser.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "json"),
+        default=argparse.SUPPRESS,
+        help="table for people (the default) or json for scripts",
+    )
+    if json_alias:
+        parser.add_argument(
+            "--json",
+            dest="output",
+            action="store_const",
+            const="json",
+            default=argparse.SUPPRESS,
+            help="the same as -o json",
+        )
 
 
 def _run_providers(args: argparse.Namespace, out: TextIO) -> int:
@@ -134,7 +154,7 @@ def _run_providers(args: argparse.Namespace, out: TextIO) -> int:
     provider_rows = _provider_rows(family)
     hook_rows = plugin_rows()
 
-    if args.json:
+    if getattr(args, "output", None) == "json":
         document = {
             "providers": [asdict(row) for row in provider_rows],
             "plugins": [asdict(row) for row in hook_rows],
@@ -180,37 +200,68 @@ def _add_doctor(subcommands: Any) -> None:
             "with its fix, and exit with status 1 when there is one."
         ),
     )
+    _add_output_options(parser, json_alias=False)
     parser.add_argument(
         "--family", default="compute", help="the driver family (default: compute)"
     )
     parser.set_defaults(command=_run_doctor)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One line of ``nubo doctor``: a provider or hook plugin, and its verdict.
+
+    :param kind: the driver family for a provider, ``"plugin"`` for a hook plugin.
+    :param name: the provider id or the plugin's entry point name.
+    :param origin: the distribution and version it comes from.
+    :param verdict: ``"ok"``, ``"PROBLEM"``, or the plugin's status.
+    :param detail: what is wrong and how to fix it, when something is.
+    """
+
+    kind: str
+    name: str
+    origin: str
+    verdict: str
+    detail: str | None = None
+
+
 def _run_doctor(args: argparse.Namespace, out: TextIO) -> int:
     family: str = args.family
-    problems = 0
-    checked = 0
+    checks: list[Check] = []
 
     for record in _registry.providers(family):
-        checked += 1
-        what = f"{family} provider {record.name!r} ({_origin(record)})"
+        origin = _origin(record)
         try:
             _registry.get_driver(record.name, family)
         except NuboError as error:
-            problems += 1
-            _report(out, "PROBLEM", what, str(error))
+            checks.append(Check(family, record.name, origin, "PROBLEM", str(error)))
         else:
-            _report(out, "ok", what)
+            checks.append(Check(family, record.name, origin, "ok"))
 
     for row in plugin_rows():
-        checked += 1
-        what = f"hook plugin {row.name!r} ({_origin(row)})"
+        origin = _origin(row)
         if row.status in _BROKEN_PLUGIN:
-            problems += 1
-            _report(out, "PROBLEM", what, _plugin_fix(row))
+            checks.append(
+                Check("plugin", row.name, origin, "PROBLEM", _plugin_fix(row))
+            )
         else:
-            _report(out, "ok" if row.status == "loaded" else row.status, what)
+            verdict = "ok" if row.status == "loaded" else row.status
+            checks.append(Check("plugin", row.name, origin, verdict))
 
+    problems = sum(1 for check in checks if check.verdict == "PROBLEM")
+    if getattr(args, "output", None) == "json":
+        document = {"checks": [asdict(check) for check in checks], "problems": problems}
+        json.dump(document, out, indent=2)
+        out.write("\n")
+        return 1 if problems else 0
+
+    for check in checks:
+        kind = "hook plugin" if check.kind == "plugin" else f"{check.kind} provider"
+        _report(
+            out, check.verdict, f"{kind} {check.name!r} ({check.origin})", check.detail
+        )
+
+    checked = len(checks)
     if problems:
         out.write(f"\n{problems} of {checked} checked have a problem; see above.\n")
         return 1

@@ -17,6 +17,7 @@ or does not support the verb, a config file that cannot be used), 130 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import os
@@ -65,6 +66,10 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: How long ``--wait`` and ``nodes wait`` wait, and how often they look.
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_INTERVAL = 3.0
+
+# Providers whose cloud lives in the process: each command starts a new, empty
+# one, so no later command can see what an earlier one made.
+_IN_MEMORY = frozenset({"dummy"})
 
 # Errors that mean the command was used wrongly, not that the provider failed.
 _USAGE_ERRORS = (InvalidArgumentError, NotSupportedError, ProviderNotFoundError)
@@ -246,6 +251,11 @@ class Context:
             self._driver = _make_driver(self)
         return self._driver
 
+    @property
+    def in_memory(self) -> bool:
+        """Whether the provider's cloud lives and dies with this command."""
+        return getattr(self.driver_cls, "type", None) in _IN_MEMORY
+
     def supports(self, method: str) -> bool:
         """Say whether the provider's driver offers a method.
 
@@ -278,12 +288,18 @@ class Context:
         """
         self._result = (kind, data)
 
-    def flush_result(self) -> None:
-        """Print the result, once."""
+    def flush_result(self, *, empty: bool = True) -> None:
+        """Print the result, once.
+
+        :param empty: print an empty list too; a run that fails before it made
+            anything passes ``False``, so that nothing is printed before the error.
+        """
         if self._result is None:
             return
         kind, data = self._result
         self._result = None
+        if not empty and isinstance(data, list) and not data:
+            return
         _cli_output.write(
             self.out, data, kind=kind, output=self.output, scrub=self.scrub
         )
@@ -333,35 +349,84 @@ def _make_driver(ctx: Context) -> NodeDriver:
 
 def _check_credentials(ctx: Context) -> None:
     """Refuse, before any call, a provider that needs credentials none gave."""
+    needed = _needed_credentials(ctx)
+    settings = ctx.settings
+    missing = [name for name in needed if getattr(settings, name) is None]
+    if not missing:
+        return
+
+    wanted = " and ".join(_with_article(needed[name]) for name in missing)
+    text = f"the {ctx.provider} provider needs {wanted}, and none was found"
+    found = [name for name in needed if name not in missing]
+    if found and found[0] in settings.sources:
+        origin = settings.sources[found[0]]
+        text += f" (its {needed[found[0]]} came from {origin})"
+    raise InvalidArgumentError(
+        f"{text}; {_where_credentials_go(ctx, missing)}", argument=missing[0]
+    )
+
+
+def _needed_credentials(ctx: Context) -> dict[str, str]:
+    """The credentials the provider needs, each with the provider's word for it."""
     import inspect
+
+    known = _cli_config.CREDENTIALS_NEEDED.get(_provider_key(ctx.provider))
+    if known is not None:
+        return dict(known)
 
     try:
         parameters = inspect.signature(ctx.driver_cls).parameters
     except (TypeError, ValueError):
-        return
-
-    settings = ctx.settings
+        return {}
+    needed = {}
     for name in ("key", "secret"):
         parameter = parameters.get(name)
-        required = parameter is not None and parameter.default is parameter.empty
-        if required and getattr(settings, name) is None:
-            raise InvalidArgumentError(
-                f"the {ctx.provider} provider needs a {name} and none was found; "
-                f"{_where_credentials_go(settings.provider)}",
-                argument=name,
-            )
+        if parameter is not None and parameter.default is parameter.empty:
+            needed[name] = name
+    return needed
 
 
-def _where_credentials_go(provider: str) -> str:
-    prefix = _cli_config.env_prefix(provider)
-    text = f"set {prefix}KEY and {prefix}SECRET"
-    conventional = _cli_config.CONVENTIONAL_ENV.get(
-        provider.strip().lower().replace("_", "-"), {}
+def _provider_key(provider: str) -> str:
+    return provider.strip().lower().replace("_", "-")
+
+
+def _with_article(word: str) -> str:
+    return f"{'an' if word[0] in 'aeiou' else 'a'} {word}"
+
+
+def _where_credentials_go(ctx: Context, missing: Sequence[str]) -> str:
+    """Say which variables or profile entries give the missing credentials.
+
+    Credentials are taken as a set from one place, so the place that gave some
+    of them is told to give the rest, and every other place the whole set.
+    """
+    needed = list(_needed_credentials(ctx)) or ["key", "secret"]
+    prefix = _cli_config.env_prefix(ctx.provider)
+    conventional = _cli_config.CONVENTIONAL_ENV.get(_provider_key(ctx.provider), {})
+    origins = set(ctx.settings.sources.get(name) for name in needed)
+
+    def names(place: Callable[[str], str]) -> list[str]:
+        whole = [place(name) for name in needed]
+        if any(f"environment variable {name}" in origins for name in whole):
+            return [place(name) for name in missing]
+        return whole
+
+    places = [names(lambda name: prefix + name.upper())]
+    if all(name in conventional for name in needed):
+        places.insert(0, names(lambda name: conventional[name][0]))
+
+    text = f"set {' and '.join(places[0])}"
+    if len(places) > 1:
+        text += f" (or {' and '.join(places[1])})"
+    words = _needed_credentials(ctx)
+    entries = " and ".join(
+        name if words.get(name, name) == name else f"{name} (the {words[name]})"
+        for name in (missing if ctx.settings.profile else needed)
     )
-    names = [names[0] for key, names in conventional.items() if key != "region"]
-    if names:
-        text += f" (or {', '.join(names)})"
-    return text + ", or name a profile of the config file with --profile"
+    return (
+        f"{text}, or put {entries} in a profile of the config file and name it "
+        "with --profile"
+    )
 
 
 # -- running a verb ----------------------------------------------------------------
@@ -474,10 +539,20 @@ def _hints(ctx: Context, error: NuboError) -> list[str]:
     settings = ctx.settings
     if isinstance(error, InvalidCredsError):
         if not settings.secrets():
-            return [f"no credentials were found: {_where_credentials_go(ctx.provider)}"]
+            needed = list(_needed_credentials(ctx)) or ["key", "secret"]
+            return [f"no credentials were found: {_where_credentials_go(ctx, needed)}"]
         return [
             f"the credentials came from {settings.describe_credentials()}; check "
             "them, and that they belong to this region or endpoint"
+        ]
+    looked_up = isinstance(error, NotFoundError) or (
+        isinstance(error, InvalidArgumentError) and error.argument == "--image"
+    )
+    if looked_up and ctx.in_memory:
+        return [
+            f"each `nubo -p {ctx.provider}` command starts with an empty in-memory "
+            "cloud (only the catalog's sizes, images and locations), so ids made "
+            "by an earlier command do not exist in this one"
         ]
     if isinstance(error, TransportError) and settings.endpoint is not None:
         origin = settings.sources.get("endpoint", "--endpoint")
@@ -501,7 +576,7 @@ def _flush_quietly(ctx: Context | None) -> None:
     if ctx is None:
         return
     with suppress(OSError, KeyboardInterrupt):
-        ctx.flush_result()
+        ctx.flush_result(empty=False)
 
 
 def _silence(out: TextIO) -> None:
@@ -692,35 +767,66 @@ def _find_key_pairs(ctx: Context, names: Sequence[str]) -> list[KeyPair]:
     ]
 
 
-def _location(ctx: Context, ident: str | None) -> NodeLocation | None:
+def _location(ctx: Context, ident: str | None, after: str = "") -> NodeLocation | None:
     if ident is None:
         return None
     if not ctx.supports("list_locations"):
         return NodeLocation(ident, ident, None, ctx.driver)
 
-    for location in ctx.driver.list_locations():
+    locations = ctx.driver.list_locations()
+    for location in locations:
         if location.id == ident:
             return location
-    raise _not_found(ctx, "location", ident, "locations")
+    known = [location.id for location in locations]
+    raise _unknown(ctx, "location", ident, known, "--location", after)
 
 
-def _size(ctx: Context, ident: str) -> NodeSize:
-    if ctx.supports("list_sizes"):
-        for size in ctx.driver.list_sizes():
-            if size.id == ident:
-                return size
-        # A provider may offer sizes its driver does not list yet (a new
-        # instance type): let the provider itself say whether the id is good.
-        log.debug("size %r is not listed; handing the id to the provider", ident)
-    return NodeSize(ident, ident, None, None, None, None, ctx.driver)
+def _size(ctx: Context, ident: str, after: str = "") -> NodeSize:
+    if not ctx.supports("list_sizes"):
+        return NodeSize(ident, ident, None, None, None, None, ctx.driver)
+
+    sizes = ctx.driver.list_sizes()
+    for size in sizes:
+        if size.id == ident:
+            return size
+    raise _unknown(ctx, "size", ident, [size.id for size in sizes], "--size", after)
 
 
-def _image(ctx: Context, ident: str) -> NodeImage:
+def _image(ctx: Context, ident: str, after: str = "") -> NodeImage:
     # Listing every image can take long (EC2 has many thousands): fetch the
     # one, or let the provider check the id when the node is made.
-    if ctx.supports("get_image"):
+    if not ctx.supports("get_image"):
+        return NodeImage(ident, None, ctx.driver)
+
+    try:
         return ctx.driver.get_image(ident)
-    return NodeImage(ident, None, ctx.driver)
+    except NotFoundError as error:
+        log.debug("image %r: %s", ident, error)
+        raise InvalidArgumentError(
+            f"the {ctx.provider} provider has no image {ident!r}; give --image one "
+            f"of the ids `{ctx.command('images', 'list')}` shows{after}",
+            argument="--image",
+        ) from None
+
+
+def _unknown(
+    ctx: Context,
+    kind: str,
+    ident: str,
+    known: Sequence[str],
+    option: str,
+    after: str,
+) -> InvalidArgumentError:
+    """Refuse an id the provider's own listing does not have."""
+    close = difflib.get_close_matches(ident, known, n=3)
+    guess = ""
+    if close:
+        guess = f" (did you mean {' or '.join(repr(c) for c in close)}?)"
+    return InvalidArgumentError(
+        f"the {ctx.provider} provider has no {kind} {ident!r}{guess}; give "
+        f"{option} one of the ids `{ctx.command(f'{kind}s', 'list')}` shows{after}",
+        argument=option,
+    )
 
 
 def _raise(error: NuboError) -> Any:
@@ -856,9 +962,11 @@ def _nodes_create(ctx: Context, args: argparse.Namespace) -> None:
             )
         auth = NodeAuthSSHKey(read_public_key_file(args.ssh_key))
 
-    size = _size(ctx, args.size)
-    image = _image(ctx, args.image)
-    location = _location(ctx, args.location)
+    # Every id is checked before the first node is made.
+    after = "; no node was created"
+    size = _size(ctx, args.size, after)
+    image = _image(ctx, args.image, after)
+    location = _location(ctx, args.location, after)
     extras = dict(args.ex)
 
     created: list[Node] = []
@@ -884,6 +992,13 @@ def _nodes_create(ctx: Context, args: argparse.Namespace) -> None:
 
 
 def _keep_nodes(ctx: Context, nodes: Sequence[Node]) -> None:
+    if ctx.in_memory:
+        ctx.journal.kept = [
+            "the nodes made lived in this command's in-memory cloud and are gone "
+            "with it"
+        ]
+        return
+
     ids = [node.id for node in nodes]
     ctx.journal.kept = [
         f"the nodes made are left as they are: wait for them with "

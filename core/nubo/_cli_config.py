@@ -37,6 +37,7 @@ from .errors import InvalidArgumentError
 
 __all__ = [
     "CONVENTIONAL_ENV",
+    "CREDENTIALS_NEEDED",
     "Endpoint",
     "Profile",
     "Settings",
@@ -63,6 +64,13 @@ CONVENTIONAL_ENV: Mapping[str, Mapping[str, tuple[str, ...]]] = {
     "digitalocean": {
         "key": ("DIGITALOCEAN_TOKEN", "DIGITALOCEAN_ACCESS_TOKEN"),
     },
+}
+
+#: The credentials each provider needs, by setting, with the provider's own word
+#: for each; for another provider, those its driver class cannot do without.
+CREDENTIALS_NEEDED: Mapping[str, Mapping[str, str]] = {
+    "ec2": {"key": "access key id", "secret": "secret access key"},
+    "digitalocean": {"key": "token"},
 }
 
 _CREDENTIALS = ("key", "secret", "token")

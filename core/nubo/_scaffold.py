@@ -17,14 +17,19 @@ from pathlib import Path
 from string import Template
 from typing import Any, TextIO
 
+from . import _registry
+from ._version import __version__
 from .errors import InvalidArgumentError
 
-__all__ = ["HELP", "configure", "write_provider"]
+__all__ = ["HELP", "KNOWN_PROVIDERS", "configure", "core_range", "write_provider"]
 
 log = logging.getLogger(__name__)
 
 #: The one-line help of ``nubo new-provider``.
 HELP = "write a new provider plugin distribution, ready to install and test"
+
+#: The providers nubo knows of, installed or not: no new one may take their ids.
+KNOWN_PROVIDERS = frozenset({"dummy", "ec2", "digitalocean"})
 
 # A provider id: lower-case words of letters and digits, joined by - or _.
 _NAME = re.compile(r"[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*")
@@ -45,10 +50,12 @@ classifiers = [
   "Programming Language :: Python :: 3",
   "Typing :: Typed",
 ]
-dependencies = ["nubo"]
+# nubo's core, in the range of the core this was written with. Install that
+# core first: "nubo" on PyPI is another project.
+dependencies = ["$requirement"]
 
 [project.optional-dependencies]
-testing = ["nubo[testing]"]
+testing = ["nubo[testing]$range"]
 
 # The entry point is how nubo finds the driver: nubo.get_driver("$name").
 [project.entry-points."nubo.compute"]
@@ -150,7 +157,13 @@ Add each contract method to ``capabilities`` as you implement it: the kit then
 checks it, and reports the methods not claimed as unsupported.
 """
 
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
+
+import pytest
 
 from nubo.compute import NodeDriver
 from nubo.testing import ConformanceSuite
@@ -158,16 +171,47 @@ from nubo.testing import ConformanceSuite
 from $module import $cls
 
 
+class _Handler(BaseHTTPRequestHandler):
+    """Stands in for the $title API: make it answer as the API does."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"message": "not implemented"}).encode()
+        self.send_response(404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def api_port() -> Iterator[int]:
+    """A server on 127.0.0.1, on a free port, for the module's tests."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
 class Test${prefix}Conformance(ConformanceSuite):
     #: The contract methods the driver implements, such as "list_sizes".
     capabilities: ClassVar[set[str]] = set()
 
+    @pytest.fixture(autouse=True)
+    def _server(self, api_port: int) -> None:
+        self.port = api_port
+
     def make_driver(self) -> NodeDriver:
-        # Tests talk to a server they start on 127.0.0.1, or replay a recording
+        # Tests talk to the server above, or replay a recording
         # (nubo.testing.replay); never to the real API.
-        return $cls(
-            "test-token", secure=False, host="127.0.0.1", port=8080
-        )
+        return $cls("test-token", secure=False, host="127.0.0.1", port=self.port)
 ''')
 
 _README = Template("""\
@@ -185,7 +229,11 @@ print(driver.supports("list_nodes"))
 
 ## Develop
 
+Install nubo's core first, from its checkout (`nubo` on PyPI is another
+project), then this distribution:
+
 ```console
+$$ pip install -e "path/to/nubo[testing]"
 $$ pip install -e ".[testing]"
 $$ pytest
 ```
@@ -199,6 +247,7 @@ contract.
 ## Publish
 
 ```console
+$$ pip install build twine
 $$ python -m build
 $$ python -m twine upload dist/*
 ```
@@ -209,7 +258,8 @@ def names(name: str) -> dict[str, str]:
     """Work out every name a provider distribution needs from its provider id.
 
     :param name: the provider id, such as ``"acme"`` or ``"acme-cloud"``.
-    :returns: ``name``, ``dist`` (``nubo-acme-cloud``), ``module``
+    :returns: ``requirement`` (the core, ``nubo>=0.1,<0.2``), ``range`` (that
+        range alone), ``name``, ``dist`` (``nubo-acme-cloud``), ``module``
         (``nubo_acme_cloud``), ``prefix`` (``AcmeCloud``), ``cls``
         (``AcmeCloudNodeDriver``) and ``title`` (``Acme Cloud``).
     :raises InvalidArgumentError: when the id is not lower-case words of letters
@@ -224,7 +274,10 @@ def names(name: str) -> dict[str, str]:
 
     words = re.split(r"[-_]", name)
     prefix = "".join(word.capitalize() for word in words)
+    supported = core_range()
     return {
+        "requirement": f"nubo{supported}",
+        "range": supported,
         "name": name,
         "dist": "nubo-" + "-".join(words),
         "module": "nubo_" + "_".join(words),
@@ -234,16 +287,58 @@ def names(name: str) -> dict[str, str]:
     }
 
 
+def core_range(version: str = __version__) -> str:
+    """Return the range of nubo cores compatible with one, as a requirement.
+
+    :param version: the core's version; the running core's when not given.
+    :returns: ``">=0.1,<0.2"`` for ``0.1.0``: the same minor version.
+    """
+    found = re.match(r"(\d+)\.(\d+)", version)
+    if found is None:
+        return f"=={version}"
+    major, minor = int(found[1]), int(found[2])
+    # A pre-release of X.Y is older than X.Y itself: let it satisfy the range.
+    low = f"{major}.{minor}"
+    if re.search(r"(a|b|rc|dev)\d*", version[found.end() :]):
+        low += ".dev0"
+    return f">={low},<{major}.{minor + 1}"
+
+
+def _check_unclaimed(name: str) -> None:
+    """Refuse a provider id that nubo knows of, or that an installed one has."""
+    wanted = name.replace("_", "-")
+    known = {known.replace("_", "-") for known in KNOWN_PROVIDERS}
+    installed = {
+        record.name.replace("_", "-"): record.distribution
+        for record in _registry.providers("compute")
+    }
+    if wanted in installed:
+        owner = installed[wanted] or "a run-time registration"
+        where = f"the installed provider from {owner}"
+    elif wanted in known:
+        where = "a provider nubo knows of"
+    else:
+        return
+    raise InvalidArgumentError(
+        f"{name!r} is already the id of {where}; a plugin with that id would "
+        "clash with it, so pick another id, such as "
+        f"{name}-mine (nothing was written)",
+        argument="name",
+    )
+
+
 def write_provider(name: str, directory: str | os.PathLike[str] = ".") -> Path:
     """Write a new provider plugin distribution, ``nubo-NAME``, in a directory.
 
     :param name: the provider id, as users will give it to ``nubo.get_driver``.
     :param directory: the directory to make ``nubo-NAME`` in.
     :returns: the distribution's directory.
-    :raises InvalidArgumentError: for a bad id, or when ``nubo-NAME`` already
-        exists there (nothing is overwritten).
+    :raises InvalidArgumentError: for a bad id, an id that an installed or a
+        known provider has, or when ``nubo-NAME`` already exists there (nothing
+        is overwritten).
     """
     values = names(name)
+    _check_unclaimed(name)
     root = Path(directory) / values["dist"]
     if root.exists():
         raise InvalidArgumentError(
@@ -299,7 +394,7 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         out.write(f"  {path.relative_to(root)}\n")
     out.write(
-        "\nNext:\n"
+        "\nNext, with nubo's core installed from its checkout:\n"
         f'  pip install -e "{root}[testing]"\n'
         f"  pytest {root / 'tests'}\n"
         f"Then implement the driver in {root / values['module'] / '_driver.py'}.\n"

@@ -152,9 +152,13 @@ def wait_for_nodes(
             last[wanted.id] = node
 
             if node.state in _FINAL_STATES:
+                # "in error", but "terminated": a state is a noun or an adjective.
+                state = (
+                    "in error" if node.state is NodeState.ERROR else node.state.value
+                )
                 raise WaitFailedError(
-                    f"node {_describe(node)} is {node.state.value} and will not "
-                    "run; check it with the provider, then make a new one",
+                    f"node {_describe(node)} is {state} and will not run; check it "
+                    "with the provider, then make a new one",
                     resource_id=node.id,
                     state=node.state.value,
                 )

@@ -20,9 +20,11 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import pytest
 import requests
 import yaml  # type: ignore[import-untyped,unused-ignore]
 from responses import BaseResponse, RequestsMock
@@ -30,6 +32,7 @@ from responses._recorder import Recorder as _ResponsesRecorder
 from responses.registries import OrderedRegistry
 
 from .._redact import REDACTED, Redactor
+from ..errors import TransportError
 
 __all__ = ["Recorder", "Replayer", "record", "replay"]
 
@@ -216,6 +219,10 @@ class Replayer(RequestsMock):
         )
         self.url_redactor = _url_redactor(secrets, secret_params)
         self.ignore_host = ignore_host
+        #: Where the answers come from, for the messages.
+        self.source = "the recording"
+        #: What went wrong with each request that matched no recorded answer.
+        self.mismatches: list[str] = []
 
     def _on_request(
         self,
@@ -225,7 +232,8 @@ class Replayer(RequestsMock):
     ) -> requests.Response:
         url = self.url_redactor.url(str(request.url))
 
-        due = self.registered()
+        # A copy: the ordered registry drops the answer due when it fails to match.
+        due = list(self.registered())
         if self.ignore_host and due and isinstance(due[0].url, str):
             recorded = urlsplit(due[0].url)
             parts = urlsplit(url)
@@ -233,7 +241,56 @@ class Replayer(RequestsMock):
 
         scrubbed = request.copy()
         scrubbed.url = url
-        return super()._on_request(adapter, scrubbed, **kwargs)
+        try:
+            return super()._on_request(adapter, scrubbed, **kwargs)
+        except requests.ConnectionError:
+            mismatch = self._mismatch(str(request.method), url, due)
+            log.warning("%s", mismatch)
+            self.mismatches.append(mismatch)
+            raise
+
+    def _mismatch(self, method: str, url: str, due: list[BaseResponse]) -> str:
+        asked = f"{method} {url}"
+        if not due:
+            return (
+                f"{self.source} has no answer for {asked}: every recorded answer "
+                "was used; record again if the driver now makes more requests"
+            )
+
+        expected = f"{due[0].method} {due[0].url}"
+        text = (
+            f"{self.source} has no answer for {asked}: the next one is for {expected}"
+        )
+        recorded = urlsplit(str(due[0].url))
+        if not self.ignore_host and recorded[:2] != urlsplit(url)[:2]:
+            return (
+                f"{text}; the scheme, host or port differ, so pass "
+                "ignore_host=True to match on the path and query alone"
+            )
+        return f"{text}; record again if the driver's requests changed"
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        # Say why, rather than that answers were left unused or that the
+        # connection failed: both follow from a request that matched nothing.
+        unused = any(answer.call_count == 0 for answer in self.registered())
+        left_unused = kind is None and self.assert_all_requests_are_fired and unused
+        failed = kind is not None and issubclass(kind, TransportError)
+        explain = bool(self.mismatches) and (left_unused or failed)
+        if explain or kind is not None:
+            try:
+                self.stop(allow_assert=False)
+            finally:
+                self.reset()
+            if explain:
+                pytest.fail(f"nubo.testing.replay: {self.mismatches[0]}", pytrace=False)
+            # The block's own error is the news: answers left unused follow it.
+            return
+        super().__exit__(kind, value, traceback)
 
 
 @contextlib.contextmanager
@@ -286,6 +343,9 @@ def replay(
     A request that does not match the next recorded one (method and URL, query
     included) gets no answer: ``responses`` raises ``ConnectionError``, which
     the driver's connection reports as a :class:`~nubo.errors.TransportError`.
+    When that error ends the block, or answers are left unused at its end, the
+    test fails with a message that names the request, the answer that was due,
+    and, when only the host differs, suggests ``ignore_host=True``.
 
     :param path: the YAML file :func:`record` wrote.
     :param secrets: the credentials given to :func:`record`.
@@ -302,6 +362,7 @@ def replay(
         assert_all_used=assert_all_used,
         ignore_host=ignore_host,
     )
+    replayer.source = f"the recording {os.fspath(path)}"
     with replayer:
         replayer._add_from_file(path)
         yield replayer

@@ -79,6 +79,17 @@ _ADDRESSED = frozenset(
     {NodeState.RUNNING, NodeState.REBOOTING, NodeState.STOPPING, NodeState.STARTING}
 )
 
+#: The method that lists each kind of resource, for the not-found messages.
+_LISTINGS = {
+    "node": "list_nodes",
+    "size": "list_sizes",
+    "image": "list_images",
+    "location": "list_locations",
+    "volume": "list_volumes",
+    "snapshot": "list_volume_snapshots",
+    "key pair": "list_key_pairs",
+}
+
 _CREATE_NODE_EXTRAS = frozenset(
     {"ex_key_name", "ex_public_ip", "ex_public_ips", "ex_fail"}
 )
@@ -339,13 +350,15 @@ class DummyNodeDriver(NodeDriver):
         digest = hashlib.sha256(text).hexdigest()[:12]
         return f"{kind}-{digest}", number
 
-    def _fail(self, message: str, code: str, status: int = 409) -> NoReturn:
-        raise ProviderError(message, status=status, code=code, provider=self.type)
+    # Errors carry a code and no status: nothing here is HTTP.
 
-    def _not_found(self, what: str, ident: object) -> NoReturn:
+    def _fail(self, message: str, code: str) -> NoReturn:
+        raise ProviderError(message, code=code, provider=self.type)
+
+    def _not_found(self, what: str, ident: object, where: str = "") -> NoReturn:
         raise NotFoundError(
-            f"no {what} {ident!r} in this dummy cloud; list them to see what there is",
-            status=404,
+            f"no {what} {ident!r}{where} in this dummy cloud; "
+            f"{_LISTINGS[what]}() shows what there is",
             code="NotFound",
             provider=self.type,
         )
@@ -590,7 +603,6 @@ class DummyNodeDriver(NodeDriver):
                     f"size {size.id} is not offered in {location_id}; it is in "
                     f"{', '.join(catalog_size.locations)}",
                     "SizeNotAvailable",
-                    status=400,
                 )
 
             found = self._find_image(image.id)
@@ -602,14 +614,12 @@ class DummyNodeDriver(NodeDriver):
                     f"image {image.id} is in {image_location}, not {location_id}; "
                     "copy it there with copy_image() first",
                     "ImageNotAvailable",
-                    status=400,
                 )
             if found.extra["min_disk"] > catalog_size.disk:
                 self._fail(
                     f"image {image.id} needs a {found.extra['min_disk']} GiB disk; "
                     f"size {size.id} has {catalog_size.disk} GiB",
                     "DiskTooSmall",
-                    status=400,
                 )
 
             if key_name is not None and key_name not in self._key_pairs:
@@ -825,7 +835,6 @@ class DummyNodeDriver(NodeDriver):
                 self._fail(
                     f"image {node_image.id} is public and cannot be deleted",
                     "OperationNotPermitted",
-                    status=403,
                 )
             if self._images.pop(node_image.id, None) is None:
                 self._not_found("image", node_image.id)
@@ -863,13 +872,7 @@ class DummyNodeDriver(NodeDriver):
             found = self._find_image(node_image.id)
             where = None if found is None else found.extra["location"]
             if found is None or where not in (None, source_region):
-                raise NotFoundError(
-                    f"no image {node_image.id!r} in {source_region}; check "
-                    "source_region and the image id",
-                    status=404,
-                    code="NotFound",
-                    provider=self.type,
-                )
+                self._not_found("image", node_image.id, f" in {source_region}")
 
             image_id, _ = self._next("img")
             self._images[image_id] = _ImageRecord(
@@ -948,7 +951,6 @@ class DummyNodeDriver(NodeDriver):
                         f"snapshot {snap.id} is in {snap.location_id}, not "
                         f"{location_id}",
                         "LocationMismatch",
-                        status=400,
                     )
                 if size < snap.size:
                     raise InvalidArgumentError(
@@ -1012,7 +1014,6 @@ class DummyNodeDriver(NodeDriver):
                     f"volume {record.id} is in {record.location_id} and node "
                     f"{node_record.id} in {node_record.location_id}",
                     "LocationMismatch",
-                    status=400,
                 )
 
             taken = {

@@ -58,7 +58,7 @@ def test_a_node_in_error_fails_the_wait(
     good = fast.create_node("good", *parts)
     bad = fast.create_node("bad", *parts, ex_fail=True)
 
-    with pytest.raises(WaitFailedError, match=r"'bad'.* is error") as caught:
+    with pytest.raises(WaitFailedError, match=r"'bad'.* is in error") as caught:
         fast.wait_until_running([good, bad], wait_period=0.02, timeout=30)
 
     assert caught.value.resource_id == bad.id

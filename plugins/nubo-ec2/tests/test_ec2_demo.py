@@ -8,8 +8,10 @@ server afterwards. Told nowhere to go, it must refuse before any call.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -100,3 +102,50 @@ def test_the_demo_refuses_without_credentials() -> None:
     assert done.returncode == 2
     assert "no credentials" in done.stderr
     assert done.stdout == ""
+
+
+# Stands in for moto's server: says it started, then never answers.
+_SILENT_SERVER = """
+import os, pathlib, time
+pathlib.Path(os.environ["NUBO_DEMO_TEST_PIDFILE"]).write_text(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def test_ctrl_c_while_moto_starts_stops_it_with_one_line(tmp_path: Path) -> None:
+    package = tmp_path / "fake" / "moto"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "server.py").write_text(_SILENT_SERVER)
+    pidfile = tmp_path / "server.pid"
+    env = _environment(
+        PYTHONPATH=str(tmp_path / "fake"), NUBO_DEMO_TEST_PIDFILE=str(pidfile)
+    )
+
+    process = subprocess.Popen(
+        [sys.executable, str(SCRIPT), "--moto"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Ctrl-C must reach it even when this test runs with SIGINT ignored.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not pidfile.exists() or not pidfile.read_text():
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the stand-in server never started"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+    assert process.returncode == 130, out + err
+    assert err.splitlines() == ["ec2_fleet: interrupted"]
+    assert out.splitlines()[-1] == "moto's server stopped"
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(pidfile.read_text()), 0)
