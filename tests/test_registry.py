@@ -398,7 +398,7 @@ def test_known_provider_that_is_not_installed_names_its_distribution(
         nubo.get_driver("NubOtest_Known")
 
     assert caught.value.distribution == "nubotest-dist"
-    assert "pip install nubotest-dist" in str(caught.value)
+    assert "pip install -e plugins/nubotest-dist" in str(caught.value)
 
 
 @pytest.mark.parametrize(

@@ -167,7 +167,7 @@ def _run_providers(args: argparse.Namespace, out: TextIO) -> int:
     if not rows:
         out.write(
             f"No {family} providers or hook plugins are installed; install one "
-            "with pip, such as 'pip install nubo-dummy'.\n"
+            "from a checkout of nubo, such as 'pip install -e plugins/nubo-dummy'.\n"
         )
         return 0
 
@@ -269,7 +269,8 @@ def _run_doctor(args: argparse.Namespace, out: TextIO) -> int:
     if checked == 0:
         out.write(
             f"No {family} providers or hook plugins are installed; nothing to "
-            "check. Install a provider with pip, such as 'pip install nubo-dummy'.\n"
+            "check. Install a provider from a checkout of nubo, such as "
+            "'pip install -e plugins/nubo-dummy'.\n"
         )
     else:
         out.write(f"\nNo problems: {checked} checked.\n")

@@ -732,8 +732,9 @@ def _not_found(provider: str, key: str, family: str) -> ProviderNotFoundError:
     distribution = known.get(key)
     if distribution is not None:
         return ProviderNotFoundError(
-            f"the {family} provider {provider!r} is not installed; install it with "
-            f"'pip install {distribution}' (installed: {listed})",
+            f"the {family} provider {provider!r} is not installed; install the "
+            f"distribution {distribution} (from a checkout of nubo: 'pip install "
+            f"-e plugins/{distribution}') (installed: {listed})",
             provider=provider,
             family=family,
             installed=installed,
