@@ -623,7 +623,7 @@ class XmlResponse(Response):
         :param name: the local name.
         :returns: the children, in document order.
         """
-        return [child for child in element if etree.QName(child).localname == name]
+        return list(element.iterfind(f"{{*}}{name}"))
 
 
 def _first_text(root: Any, names: tuple[str, ...]) -> str | None:

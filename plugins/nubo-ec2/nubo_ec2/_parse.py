@@ -52,6 +52,17 @@ _FALSE = {"false", "0", "no"}
 
 # -- finding elements by local name ------------------------------------------------
 
+# lxml's ``{*}`` matches a tag in any namespace or in none, and its path search runs
+# in C: a path of local names is turned once into ``{*}a/{*}b`` and kept.
+_PATHS: dict[tuple[str, ...], str] = {}
+
+
+def _path(names: tuple[str, ...]) -> str:
+    found = _PATHS.get(names)
+    if found is None:
+        found = _PATHS[names] = "/".join(f"{{*}}{name}" for name in names)
+    return found
+
 
 def local_name(element: Element) -> str:
     """Return an element's tag without its namespace (``item``).
@@ -73,10 +84,8 @@ def children(element: Element | None, name: str) -> Iterator[Element]:
     :returns: an iterator over the matching children, in document order.
     """
     if element is None:
-        return
-    for node in element:
-        if local_name(node) == name:
-            yield node
+        return iter(())
+    return element.iterfind(_path((name,)))
 
 
 def child(element: Element | None, *path: str) -> Element | None:
@@ -86,12 +95,11 @@ def child(element: Element | None, *path: str) -> Element | None:
     :param path: local names, one per level (``"instanceState", "name"``).
     :returns: the first element at the end of the path, or ``None``.
     """
-    node = element
-    for name in path:
-        node = next(children(node, name), None)
-        if node is None:
-            return None
-    return node
+    if element is None:
+        return None
+    if not path:
+        return element
+    return element.find(_path(path))
 
 
 def find_all(element: Element | None, name: str) -> list[Element]:
@@ -103,7 +111,7 @@ def find_all(element: Element | None, name: str) -> list[Element]:
     """
     if element is None:
         return []
-    return [node for node in element.iter() if local_name(node) == name]
+    return list(element.iter(_path((name,))))
 
 
 def text(element: Element | None, *path: str) -> str | None:
@@ -113,11 +121,12 @@ def text(element: Element | None, *path: str) -> str | None:
     :param path: local names, one per level.
     :returns: the text, ``None`` when the element is missing or empty.
     """
-    node = child(element, *path)
-    if node is None or node.text is None:
+    if element is None:
         return None
-    value = node.text.strip()
-    return value or None
+    value = element.findtext(_path(path)) if path else element.text
+    if not value:
+        return None
+    return value.strip() or None
 
 
 def items(element: Element | None, *path: str) -> list[Element]:
@@ -127,7 +136,10 @@ def items(element: Element | None, *path: str) -> list[Element]:
     :param path: local names down to the set (``"tagSet"``).
     :returns: the set's items; empty when the set is missing.
     """
-    return list(children(child(element, *path), "item"))
+    found = child(element, *path)
+    if found is None:
+        return []
+    return found.findall("{*}item")
 
 
 def next_token(root: Element | None) -> str | None:
