@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = [
     "child",
@@ -44,7 +45,8 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Element = etree._Element
+if TYPE_CHECKING:
+    Element = etree._Element
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
