@@ -17,6 +17,7 @@ never logged.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -128,7 +129,10 @@ def text(element: Element | None, *path: str) -> str | None:
     value = element.findtext(_path(path)) if path else element.text
     if not value:
         return None
-    return value.strip() or None
+    # Interned, so that the values a fleet repeats (states, types, zones, VPCs,
+    # devices, tag keys) are held once however many nodes carry them.
+    value = value.strip()
+    return sys.intern(value) if value else None
 
 
 def items(element: Element | None, *path: str) -> list[Element]:
