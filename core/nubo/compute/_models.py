@@ -6,6 +6,10 @@ driver again for a fresh one. Every model keeps the driver that made it, its id
 as a string, and ``extra``, a dict of what the provider said that the common
 fields do not cover. Two models for the same provider resource compare equal and
 hash alike, whichever call made them.
+
+The models keep their fields in slots, which keeps a long listing small: a plain
+model takes no attribute of its own, while a provider's subclass that declares
+no slots gets a ``__dict__`` and takes any.
 """
 
 from __future__ import annotations
