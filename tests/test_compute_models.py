@@ -2,6 +2,7 @@
 driver."""
 
 import hashlib
+import weakref
 from typing import Any
 
 import pytest
@@ -139,6 +140,28 @@ def test_a_provider_subclass_equals_the_plain_model(driver: RecordingDriver) -> 
         pass
 
     assert ProviderNode("n-1", "a", "running", [], [], driver) == make_node(driver)
+
+
+def test_a_provider_subclass_may_add_attributes(driver: RecordingDriver) -> None:
+    class ProviderNode(Node):
+        pass
+
+    node = ProviderNode("n-1", "a", "running", [], [], driver, extra={"k": "v"})
+    node.ex_zone = "zone-a"
+
+    assert node.ex_zone == "zone-a"
+    assert node.extra == {"k": "v"}
+
+
+def test_plain_models_hold_their_fields_in_slots(driver: RecordingDriver) -> None:
+    node = make_node(driver, extra={"k": "v"})
+    node.extra["added"] = 1
+    node.state = NodeState.STOPPED
+
+    assert not hasattr(node, "__dict__")
+    assert node.extra == {"k": "v", "added": 1}
+    assert node.state is NodeState.STOPPED
+    assert weakref.ref(node)() is node
 
 
 def test_uuid_is_the_sha1_of_id_and_provider(driver: RecordingDriver) -> None:

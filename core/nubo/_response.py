@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import requests
-from lxml import etree
 from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import ProtocolError
@@ -517,8 +516,13 @@ def _first_str(data: dict[str, Any], keys: tuple[str, ...]) -> str | None:
 #: their answers, and keeping it as text nodes makes the tree of a large page a
 #: quarter bigger and twice as slow to build. A value made of blanks alone
 #: (``<value> </value>``) is kept.
-def _xml_parser() -> etree.XMLParser:
-    return etree.XMLParser(
+#:
+#: lxml is imported on the first XML body rather than with nubo, so that a
+#: program's start does not pay for it.
+def _read_xml(data: bytes) -> tuple[Any, BaseException | None]:
+    from lxml import etree
+
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         huge_tree=False,
@@ -528,6 +532,10 @@ def _xml_parser() -> etree.XMLParser:
         remove_pis=True,
         remove_blank_text=True,
     )
+    try:
+        return etree.fromstring(data, parser=parser), None
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        return None, exc
 
 
 class XmlResponse(Response):
@@ -562,10 +570,9 @@ class XmlResponse(Response):
         :returns: the root element.
         :raises MalformedResponseError: when the body is not well-formed XML.
         """
-        try:
-            root = etree.fromstring(self.body_bytes, parser=_xml_parser())
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            raise self.malformed("the body is not well-formed XML", exc) from exc
+        root, error = _read_xml(self.body_bytes)
+        if error is not None:
+            raise self.malformed("the body is not well-formed XML", error) from error
         if root is None:
             raise self.malformed("the body holds no XML element")
         if _declares_entities(root):
@@ -583,11 +590,8 @@ class XmlResponse(Response):
 
         :returns: ``(message, code)``; an excerpt when the body is not XML.
         """
-        try:
-            root = etree.fromstring(self.body_bytes, parser=_xml_parser())
-        except (etree.XMLSyntaxError, ValueError):
-            return self._fallback_message()
-        if root is None or _declares_entities(root):
+        root, error = _read_xml(self.body_bytes)
+        if error is not None or root is None or _declares_entities(root):
             return self._fallback_message()
 
         code = _first_text(root, self.code_tags)
@@ -643,7 +647,7 @@ class XmlResponse(Response):
         :param name: the local name.
         :returns: the children, in document order.
         """
-        return [child for child in element if etree.QName(child).localname == name]
+        return list(element.iterfind(f"{{*}}{name}"))
 
 
 def _declares_entities(root: Any) -> bool:

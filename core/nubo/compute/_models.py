@@ -6,6 +6,10 @@ driver again for a fresh one. Every model keeps the driver that made it, its id
 as a string, and ``extra``, a dict of what the provider said that the common
 fields do not cover. Two models for the same provider resource compare equal and
 hash alike, whichever call made them.
+
+The models keep their fields in slots, which keeps a long listing small: a plain
+model takes no attribute of its own, while a provider's subclass that declares
+no slots gets a ``__dict__`` and takes any.
 """
 
 from __future__ import annotations
@@ -52,6 +56,10 @@ class _Model:
     #: that a provider's own node class compares equal to a plain :class:`Node`.
     _kind: ClassVar[str] = ""
 
+    # Slots keep a node of a large listing small; a provider's subclass that
+    # declares no slots of its own gets a ``__dict__`` and may add attributes.
+    __slots__ = ("__weakref__", "driver", "extra", "id")
+
     id: str
     driver: NodeDriver
     extra: dict[str, Any]
@@ -85,6 +93,16 @@ class Node(_Model):
     """
 
     _kind = "node"
+
+    __slots__ = (
+        "created_at",
+        "image",
+        "name",
+        "private_ips",
+        "public_ips",
+        "size",
+        "state",
+    )
 
     def __init__(
         self,
@@ -172,6 +190,8 @@ class NodeSize(_Model):
 
     _kind = "size"
 
+    __slots__ = ("bandwidth", "disk", "name", "price", "ram")
+
     def __init__(
         self,
         id: object,
@@ -210,6 +230,8 @@ class NodeImage(_Model):
 
     _kind = "image"
 
+    __slots__ = ("name",)
+
     def __init__(
         self,
         id: object,
@@ -240,6 +262,8 @@ class NodeLocation(_Model):
     """
 
     _kind = "location"
+
+    __slots__ = ("country", "name")
 
     def __init__(
         self,
@@ -276,6 +300,8 @@ class StorageVolume(_Model):
     """
 
     _kind = "volume"
+
+    __slots__ = ("name", "size", "state")
 
     def __init__(
         self,
@@ -353,6 +379,8 @@ class VolumeSnapshot(_Model):
 
     _kind = "snapshot"
 
+    __slots__ = ("created", "name", "size", "state")
+
     def __init__(
         self,
         id: object,
@@ -401,6 +429,8 @@ class KeyPair(_Model):
     """
 
     _kind = "key_pair"
+
+    __slots__ = ("fingerprint", "name", "private_key", "public_key")
 
     def __init__(
         self,

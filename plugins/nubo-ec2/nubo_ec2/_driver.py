@@ -15,7 +15,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nubo.compute import (
     KeyPair,
@@ -37,11 +37,13 @@ from nubo.errors import InvalidArgumentError, MalformedResponseError, NotFoundEr
 from . import _parse
 from ._connection import API_VERSION, EC2Connection
 
+if TYPE_CHECKING:
+    from ._parse import Element
+
 __all__ = ["EC2NodeDriver"]
 
 log = logging.getLogger(__name__)
 
-Element = _parse.Element
 Filters = Mapping[str, str | Sequence[str]]
 
 #: EC2's instance states, onto nubo's.

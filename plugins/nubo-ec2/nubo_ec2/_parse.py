@@ -17,10 +17,12 @@ never logged.
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lxml import etree
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = [
     "child",
@@ -44,13 +46,25 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-Element = etree._Element
+if TYPE_CHECKING:
+    Element = etree._Element
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
 # -- finding elements by local name ------------------------------------------------
+
+# lxml's ``{*}`` matches a tag in any namespace or in none, and its path search runs
+# in C: a path of local names is turned once into ``{*}a/{*}b`` and kept.
+_PATHS: dict[tuple[str, ...], str] = {}
+
+
+def _path(names: tuple[str, ...]) -> str:
+    found = _PATHS.get(names)
+    if found is None:
+        found = _PATHS[names] = "/".join(f"{{*}}{name}" for name in names)
+    return found
 
 
 def local_name(element: Element) -> str:
@@ -73,10 +87,8 @@ def children(element: Element | None, name: str) -> Iterator[Element]:
     :returns: an iterator over the matching children, in document order.
     """
     if element is None:
-        return
-    for node in element:
-        if local_name(node) == name:
-            yield node
+        return iter(())
+    return element.iterfind(_path((name,)))
 
 
 def child(element: Element | None, *path: str) -> Element | None:
@@ -86,12 +98,11 @@ def child(element: Element | None, *path: str) -> Element | None:
     :param path: local names, one per level (``"instanceState", "name"``).
     :returns: the first element at the end of the path, or ``None``.
     """
-    node = element
-    for name in path:
-        node = next(children(node, name), None)
-        if node is None:
-            return None
-    return node
+    if element is None:
+        return None
+    if not path:
+        return element
+    return element.find(_path(path))
 
 
 def find_all(element: Element | None, name: str) -> list[Element]:
@@ -103,7 +114,7 @@ def find_all(element: Element | None, name: str) -> list[Element]:
     """
     if element is None:
         return []
-    return [node for node in element.iter() if local_name(node) == name]
+    return list(element.iter(_path((name,))))
 
 
 def text(element: Element | None, *path: str) -> str | None:
@@ -113,11 +124,27 @@ def text(element: Element | None, *path: str) -> str | None:
     :param path: local names, one per level.
     :returns: the text, ``None`` when the element is missing or empty.
     """
-    node = child(element, *path)
-    if node is None or node.text is None:
+    if element is None:
         return None
-    value = node.text.strip()
-    return value or None
+    value = element.findtext(_path(path)) if path else element.text
+    if not value:
+        return None
+    # Interned, so that the values a fleet repeats (states, types, zones, VPCs,
+    # devices, tag keys) are held once however many nodes carry them.
+    value = value.strip()
+    return sys.intern(value) if value else None
+
+
+def _index(element: Element) -> dict[str, Element]:
+    # The first direct child of each local name. A resource with many fields is
+    # read faster from this than by one path search per field, which lxml
+    # parses anew each time.
+    found: dict[str, Element] = {}
+    for node in element:
+        tag = node.tag
+        if isinstance(tag, str):
+            found.setdefault(tag.rpartition("}")[2], node)
+    return found
 
 
 def items(element: Element | None, *path: str) -> list[Element]:
@@ -127,7 +154,10 @@ def items(element: Element | None, *path: str) -> list[Element]:
     :param path: local names down to the set (``"tagSet"``).
     :returns: the set's items; empty when the set is missing.
     """
-    return list(children(child(element, *path), "item"))
+    found = child(element, *path)
+    if found is None:
+        return []
+    return found.findall("{*}item")
 
 
 def next_token(root: Element | None) -> str | None:
@@ -190,27 +220,30 @@ def parse_tags(element: Element | None) -> dict[str, str]:
     """
     tags: dict[str, str] = {}
     for item in items(element, "tagSet"):
-        key = text(item, "key")
+        fields = _index(item)
+        key = text(fields.get("key"))
         if key is not None:
-            tags[key] = text(item, "value") or ""
+            tags[key] = text(fields.get("value")) or ""
     return tags
 
 
 def _block_device_mappings(element: Element | None) -> list[dict[str, Any]]:
     mappings = []
     for item in items(element, "blockDeviceMapping"):
-        ebs = child(item, "ebs")
+        fields = _index(item)
+        ebs_element = fields.get("ebs")
+        ebs = _index(ebs_element) if ebs_element is not None else {}
         mappings.append(
             {
-                "device_name": text(item, "deviceName"),
-                "virtual_name": text(item, "virtualName"),
-                "volume_id": text(ebs, "volumeId"),
-                "snapshot_id": text(ebs, "snapshotId"),
-                "volume_size": _int(ebs, "volumeSize"),
-                "volume_type": text(ebs, "volumeType"),
-                "status": text(ebs, "status"),
-                "delete_on_termination": _bool(ebs, "deleteOnTermination"),
-                "encrypted": _bool(ebs, "encrypted"),
+                "device_name": text(fields.get("deviceName")),
+                "virtual_name": text(fields.get("virtualName")),
+                "volume_id": text(ebs.get("volumeId")),
+                "snapshot_id": text(ebs.get("snapshotId")),
+                "volume_size": _int(ebs.get("volumeSize")),
+                "volume_type": text(ebs.get("volumeType")),
+                "status": text(ebs.get("status")),
+                "delete_on_termination": _bool(ebs.get("deleteOnTermination")),
+                "encrypted": _bool(ebs.get("encrypted")),
             }
         )
     return mappings
@@ -239,10 +272,15 @@ def parse_instance(element: Element) -> dict[str, Any]:
         ``subnet_id``, ``vpc_id``, ``security_groups``, ``block_device_mappings``,
         ``architecture``, ``platform``, ``client_token``, ``tags`` and more.
     """
-    interfaces = items(element, "networkInterfaceSet")
+    fields = _index(element)
 
-    private = [text(element, "privateIpAddress")]
-    public = [text(element, "ipAddress")]
+    def field(name: str) -> str | None:
+        return text(fields.get(name))
+
+    interfaces = items(fields.get("networkInterfaceSet"))
+
+    private = [field("privateIpAddress")]
+    public = [field("ipAddress")]
     for interface in interfaces:
         private.append(text(interface, "privateIpAddress"))
         public.append(text(interface, "association", "publicIp"))
@@ -252,34 +290,34 @@ def parse_instance(element: Element) -> dict[str, Any]:
         # EC2's IPv6 addresses are global unicast ones, so they count as public.
         for address in items(interface, "ipv6AddressesSet"):
             public.append(text(address, "ipv6Address"))
-    public.append(text(element, "ipv6Address"))
+    public.append(field("ipv6Address"))
 
     tags = parse_tags(element)
     return {
-        "id": text(element, "instanceId"),
+        "id": field("instanceId"),
         "name": tags.get("Name"),
-        "state": text(element, "instanceState", "name"),
-        "state_code": _int(element, "instanceState", "code"),
-        "instance_type": text(element, "instanceType"),
-        "image_id": text(element, "imageId"),
-        "key_name": text(element, "keyName"),
-        "launch_time": text(element, "launchTime"),
-        "availability_zone": text(element, "placement", "availabilityZone"),
+        "state": text(fields.get("instanceState"), "name"),
+        "state_code": _int(fields.get("instanceState"), "code"),
+        "instance_type": field("instanceType"),
+        "image_id": field("imageId"),
+        "key_name": field("keyName"),
+        "launch_time": field("launchTime"),
+        "availability_zone": text(fields.get("placement"), "availabilityZone"),
         "public_ips": _unique(public),
         "private_ips": _unique(private),
-        "public_dns_name": text(element, "dnsName"),
-        "private_dns_name": text(element, "privateDnsName"),
-        "subnet_id": text(element, "subnetId"),
-        "vpc_id": text(element, "vpcId"),
+        "public_dns_name": field("dnsName"),
+        "private_dns_name": field("privateDnsName"),
+        "subnet_id": field("subnetId"),
+        "vpc_id": field("vpcId"),
         "security_groups": _groups(element),
         "block_device_mappings": _block_device_mappings(element),
-        "root_device_name": text(element, "rootDeviceName"),
-        "root_device_type": text(element, "rootDeviceType"),
-        "architecture": text(element, "architecture"),
-        "platform": text(element, "platform"),
-        "virtualization_type": text(element, "virtualizationType"),
-        "client_token": text(element, "clientToken"),
-        "state_reason": text(element, "stateReason", "message"),
+        "root_device_name": field("rootDeviceName"),
+        "root_device_type": field("rootDeviceType"),
+        "architecture": field("architecture"),
+        "platform": field("platform"),
+        "virtualization_type": field("virtualizationType"),
+        "client_token": field("clientToken"),
+        "state_reason": text(fields.get("stateReason"), "message"),
         "tags": tags,
     }
 
