@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 if TYPE_CHECKING:
     from lxml import etree
@@ -55,8 +55,8 @@ _FALSE = {"false", "0", "no"}
 
 # -- finding elements by local name ------------------------------------------------
 
-# lxml's ``{*}`` matches a tag in any namespace or in none, and its path search runs
-# in C: a path of local names is turned once into ``{*}a/{*}b`` and kept.
+# lxml's ``{*}`` matches a tag in any namespace or in none. A path of local names
+# is turned into ``{*}a/{*}b`` once and kept, rather than built on every lookup.
 _PATHS: dict[tuple[str, ...], str] = {}
 
 
@@ -65,6 +65,18 @@ def _path(names: tuple[str, ...]) -> str:
     if found is None:
         found = _PATHS[names] = "/".join(f"{{*}}{name}" for name in names)
     return found
+
+
+def is_element(value: object) -> TypeGuard[Element]:
+    """Tell whether a parsed body is an XML element; an empty body is not.
+
+    :param value: what a response parsed its body into.
+    :returns: ``True`` for an lxml element.
+    """
+    # lxml is imported with the first XML body, so by now this costs nothing.
+    from lxml import etree
+
+    return bool(etree.iselement(value))
 
 
 def local_name(element: Element) -> str:
