@@ -268,7 +268,7 @@ class EC2NodeDriver(NodeDriver):
 
         # An empty body parses to no element; read as one, it would list nothing.
         root = response.object
-        if not isinstance(root, Element):
+        if root is None or isinstance(root, str):
             raise response.malformed(f"the answer to {action} is empty")
         return root
 
