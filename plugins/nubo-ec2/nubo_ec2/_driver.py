@@ -267,9 +267,9 @@ class EC2NodeDriver(NodeDriver):
         )
 
         # An empty body parses to no element; read as one, it would list nothing.
-        root = response.object
-        if root is None or isinstance(root, str):
+        if response.object is None or isinstance(response.object, str):
             raise response.malformed(f"the answer to {action} is empty")
+        root: Element = response.object
         return root
 
     def _describe(self, action: str, params: Mapping[str, Any]) -> Element:
