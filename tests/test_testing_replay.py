@@ -248,3 +248,17 @@ def test_an_error_of_the_block_is_not_hidden_by_unused_answers(
         replay(path, secrets=[SECRET, KEY_ID], ignore_host=True),
     ):
         1 / 0  # noqa: B018
+
+
+def test_record_makes_the_folders_of_its_file(tmp_path: Path, server: Any) -> None:
+    path = tmp_path / "tests" / "data" / "list_sizes.yaml"
+    server.handler = _answer
+    driver = SigningDriver(SECRET, secure=False, host="127.0.0.1", port=server.port)
+
+    with record(path, secrets=[SECRET, KEY_ID]):
+        live = _calls(driver)
+
+    entries = yaml.safe_load(path.read_text())["responses"]
+    assert [e["response"]["method"] for e in entries] == ["GET", "POST", "POST"]
+    with replay(path, secrets=[SECRET, KEY_ID], ignore_host=True):
+        assert _calls(driver)[0]["sizes"] == live[0]["sizes"]

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -306,7 +307,8 @@ def record(
         with nubo.testing.record("tests/data/list_nodes.yaml", secrets=[KEY]):
             driver.list_nodes()
 
-    The file is written when the block ends, also when it ends with an error.
+    The file is written when the block ends, also when it ends with an error;
+    the folders it goes in are made when they do not exist yet.
 
     :param path: the YAML file to write.
     :param secrets: the credentials the driver uses; replaced wherever they show.
@@ -323,6 +325,7 @@ def record(
         try:
             yield recorder
         finally:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
             recorder.dump_to_file(path)
 
 

@@ -23,6 +23,7 @@ from nubo import _hooks
 from nubo.compute import Node, NodeState, StorageVolume
 from nubo.errors import (
     InvalidCredsError,
+    MalformedResponseError,
     NotFoundError,
     ProviderError,
     RateLimitError,
@@ -188,6 +189,16 @@ def test_an_html_failure_is_a_server_error_with_an_excerpt(
     assert "Internal Server Error" in (caught.value.body_excerpt or "")
     # A Describe call is safe to repeat: every attempt was made.
     assert len(responses.calls) == 3
+
+
+@responses.activate
+def test_an_empty_answer_is_a_malformed_response(driver: EC2NodeDriver) -> None:
+    responses.post(URL, body="", status=200, content_type="text/xml")
+
+    with pytest.raises(MalformedResponseError) as caught:
+        driver.list_nodes()
+
+    assert "the answer to DescribeInstances is empty" in str(caught.value)
 
 
 # -- throttling ------------------------------------------------------------------------
