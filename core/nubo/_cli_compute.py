@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from . import _cli_config, _cli_output, _registry
 from ._cli_output import Scrubber, to_record
@@ -706,6 +706,8 @@ _NODE_LOOKUP = ("get_node", "list_nodes")
 _IMAGE_LOOKUP = ("get_image", "list_images")
 _KEY_LOOKUP = ("get_key_pair", "list_key_pairs")
 
+_M = TypeVar("_M")
+
 
 def _not_found(ctx: Context, kind: str, ident: str, listing: str) -> NotFoundError:
     return NotFoundError(
@@ -715,28 +717,30 @@ def _not_found(ctx: Context, kind: str, ident: str, listing: str) -> NotFoundErr
     )
 
 
+def _pick(
+    ctx: Context, listed: dict[str, _M], ids: Sequence[str], kind: str, listing: str
+) -> list[_M]:
+    """Pick the named resources out of a listing; every one must be there."""
+    return [
+        listed[ident]
+        if ident in listed
+        else _raise(_not_found(ctx, kind, ident, listing))
+        for ident in ids
+    ]
+
+
 def _find_nodes(ctx: Context, ids: Sequence[str]) -> list[Node]:
     driver = ctx.driver
     if ctx.supports("get_node"):
         return [driver.get_node(ident) for ident in ids]
 
     listed = {node.id: node for node in driver.list_nodes()}
-    return [
-        listed[ident]
-        if ident in listed
-        else _raise(_not_found(ctx, "node", ident, "nodes"))
-        for ident in ids
-    ]
+    return _pick(ctx, listed, ids, "node", "nodes")
 
 
 def _find_volumes(ctx: Context, ids: Sequence[str]) -> list[StorageVolume]:
     listed = {volume.id: volume for volume in ctx.driver.list_volumes()}
-    return [
-        listed[ident]
-        if ident in listed
-        else _raise(_not_found(ctx, "volume", ident, "volumes"))
-        for ident in ids
-    ]
+    return _pick(ctx, listed, ids, "volume", "volumes")
 
 
 def _find_images(ctx: Context, ids: Sequence[str]) -> list[NodeImage]:
@@ -745,12 +749,7 @@ def _find_images(ctx: Context, ids: Sequence[str]) -> list[NodeImage]:
         return [driver.get_image(ident) for ident in ids]
 
     listed = {image.id: image for image in driver.list_images()}
-    return [
-        listed[ident]
-        if ident in listed
-        else _raise(_not_found(ctx, "image", ident, "images"))
-        for ident in ids
-    ]
+    return _pick(ctx, listed, ids, "image", "images")
 
 
 def _find_key_pairs(ctx: Context, names: Sequence[str]) -> list[KeyPair]:
@@ -759,12 +758,7 @@ def _find_key_pairs(ctx: Context, names: Sequence[str]) -> list[KeyPair]:
         return [driver.get_key_pair(name) for name in names]
 
     listed = {pair.name: pair for pair in driver.list_key_pairs()}
-    return [
-        listed[name]
-        if name in listed
-        else _raise(_not_found(ctx, "key pair", name, "keys"))
-        for name in names
-    ]
+    return _pick(ctx, listed, names, "key pair", "keys")
 
 
 def _location(ctx: Context, ident: str | None, after: str = "") -> NodeLocation | None:
